@@ -1,0 +1,1 @@
+# contrib/bench: rules are added by the subsystem that owns it.

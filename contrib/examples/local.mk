@@ -1,0 +1,1 @@
+# contrib/examples: rules are added by the subsystem that owns it.

@@ -1,0 +1,1 @@
+# contrib/fuzz: rules are added by the subsystem that owns it.

@@ -1,0 +1,1 @@
+# etc: rules are added by the subsystem that owns it.

@@ -1,0 +1,1 @@
+# src/client: rules are added by the subsystem that owns it.

@@ -1,0 +1,21 @@
+# libsockserv: the socketserver model (public API: src/include/sockserv.h).
+lib_LTLIBRARIES += libsockserv.la
+libsockserv_la_SOURCES = \
+	src/lib/sockserv-int.h \
+	src/lib/addr.c \
+	src/lib/sock.c \
+	src/lib/server.c \
+	src/lib/request.c \
+	src/lib/io.c \
+	src/lib/fork.c \
+	src/lib/thread.c \
+	src/lib/prefork.c
+libsockserv_la_CFLAGS = $(AM_CFLAGS) -pthread
+libsockserv_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^sockserv_' -pthread
+
+include_HEADERS += src/include/sockserv.h
+sockservincludedir = $(includedir)/sockserv
+sockservinclude_HEADERS = src/include/sockserv/module.h
+pkgconfig_DATA += src/lib/libsockserv.pc
+DISTCLEANFILES += src/lib/libsockserv.pc
+EXTRA_DIST += src/lib/libsockserv.pc.in

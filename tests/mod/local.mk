@@ -1,0 +1,1 @@
+# tests/mod: rules are added by the subsystem that owns it.

@@ -1,0 +1,1 @@
+# tests/unit/lib.mk: rules are added by the subsystem that owns it.
