@@ -1,1 +1,33 @@
-# etc: rules are added by the subsystem that owns it.
+# The example configuration and the systemd unit.
+#
+# The example config is installed only where none exists yet, so an
+# upgrade never overwrites an administrator's file; uninstall removes it
+# only while it is still the unmodified example.
+dist_noinst_DATA += etc/sockserv.conf
+EXTRA_DIST += etc/sockservd.service.in
+
+install-data-local: install-example-conf
+install-example-conf:
+	$(MKDIR_P) '$(DESTDIR)$(sysconfdir)'
+	@if test -f '$(DESTDIR)$(sysconfdir)/sockserv.conf'; then \
+	  echo "keeping existing $(DESTDIR)$(sysconfdir)/sockserv.conf"; \
+	else \
+	  $(INSTALL_DATA) '$(srcdir)/etc/sockserv.conf' \
+	    '$(DESTDIR)$(sysconfdir)/sockserv.conf'; \
+	fi
+uninstall-local:
+	@if cmp -s '$(srcdir)/etc/sockserv.conf' \
+	    '$(DESTDIR)$(sysconfdir)/sockserv.conf'; then \
+	  rm -f '$(DESTDIR)$(sysconfdir)/sockserv.conf'; \
+	fi
+
+# The systemd unit, with the installed paths substituted.
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = etc/sockservd.service
+CLEANFILES += etc/sockservd.service
+etc/sockservd.service: $(srcdir)/etc/sockservd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc && sed \
+	    -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    -e 's|@runstatedir[@]|$(runstatedir)|g' \
+	    $(srcdir)/etc/sockservd.service.in > $@

@@ -1,1 +1,16 @@
-# contrib/examples: rules are added by the subsystem that owns it.
+# contrib/examples: small programs showing how libsockserv reads.  Built,
+# not installed; each takes its address URL as argv[1].
+noinst_PROGRAMS += \
+	contrib/examples/echo-server \
+	contrib/examples/upper-server \
+	contrib/examples/forking-tcp-server \
+	contrib/examples/threading-udp-server
+
+contrib_examples_echo_server_SOURCES = contrib/examples/echo-server.c
+contrib_examples_echo_server_LDADD = libsockserv.la
+contrib_examples_upper_server_SOURCES = contrib/examples/upper-server.c
+contrib_examples_upper_server_LDADD = libsockserv.la
+contrib_examples_forking_tcp_server_SOURCES = contrib/examples/forking-tcp-server.c
+contrib_examples_forking_tcp_server_LDADD = libsockserv.la
+contrib_examples_threading_udp_server_SOURCES = contrib/examples/threading-udp-server.c
+contrib_examples_threading_udp_server_LDADD = libsockserv.la

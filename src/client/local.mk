@@ -1,1 +1,5 @@
-# src/client: rules are added by the subsystem that owns it.
+# src/client -- sockserv-xfer, the client of the xfer module.
+bin_PROGRAMS += sockserv-xfer
+sockserv_xfer_SOURCES = src/client/sockserv-xfer.c src/modules/xfer-proto.c \
+	src/modules/xfer-proto.h
+sockserv_xfer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/modules

@@ -1,1 +1,278 @@
-/* PLACEHOLDER: not written yet */
+/*
+ * daemonize.c -- becoming a daemon, telling the launcher how it went, and
+ * the pidfile.
+ *
+ * It owns the readiness pipe and the pidfile.  daemonize_start() detaches
+ * the classic way (fork, setsid, fork, chdir /, umask 022), but the
+ * process that ran `sockservd' does not exit at once: it waits on a pipe
+ * until the daemon says it is bound and serving (daemonize_ready) or that
+ * it failed (daemonize_fail), and exits 0 or with the daemon's status.
+ * Until then the daemon keeps the launcher's stderr, so every start-up
+ * error is printed where the administrator is looking; once ready it
+ * points stderr at /dev/null too.  A daemon that dies before reporting
+ * closes the pipe, and the launcher reports that instead.
+ *
+ * The pidfile is locked with a POSIX record lock held by the master
+ * alone (children inherit the descriptor, never the lock), so a stale
+ * file left by a crash is simply taken over, and a second instance
+ * started on the same pidfile refuses with the running one's pid.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockservd.h"
+
+static int	 ready_fd = -1;		/* daemon: write end of the pipe */
+static int	 pidfile_fd = -1;
+static char	*pidfile_path;
+static pid_t	 pidfile_pid;		/* the master: only it removes it */
+
+/* Launcher: wait for the daemon's verdict and exit with it. */
+static __attribute__((noreturn)) void
+daemonize_wait(int rfd, pid_t child)
+{
+	unsigned char	 status;
+	ssize_t		 n;
+
+	do
+		n = read(rfd, &status, 1);
+	while (n == -1 && errno == EINTR);
+	/* The intermediate process exits at once; do not leave it a zombie. */
+	while (waitpid(child, NULL, 0) == -1 && errno == EINTR)
+		;
+	if (n == 1)
+		_exit(status);
+	fprintf(stderr, "sockservd: the daemon exited before it was ready\n");
+	_exit(EXIT_OSERR);
+}
+
+/* Point fd at /dev/null. */
+static int
+daemonize_devnull(int fd, int flags)
+{
+	int	 null;
+
+	if ((null = open("/dev/null", flags | O_CLOEXEC)) == -1)
+		return -1;
+	if (null != fd && dup2(null, fd) == -1) {
+		close(null);
+		return -1;
+	}
+	if (null != fd)
+		close(null);
+	return 0;
+}
+
+/*
+ * Detach from the terminal and the launching process.  Returns 0 in the
+ * daemon; the launcher never returns (it exits with the daemon's status).
+ * Returns -1 with errno set if detaching itself failed.
+ */
+int
+daemonize_start(void)
+{
+	int	 p[2];
+	pid_t	 pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		daemonize_wait(p[0], pid);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		_exit(EXIT_OSERR);
+	/* Not a session leader: can never reacquire a controlling tty. */
+	if ((pid = fork()) == -1)
+		_exit(EXIT_OSERR);
+	if (pid > 0)
+		_exit(0);
+	ready_fd = p[1];
+	if (chdir("/") == -1)
+		return -1;
+	umask(022);
+	if (daemonize_devnull(STDIN_FILENO, O_RDONLY) == -1 ||
+	    daemonize_devnull(STDOUT_FILENO, O_WRONLY) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+daemonize_report(unsigned char status)
+{
+	ssize_t	 n;
+
+	if (ready_fd == -1)
+		return;
+	do
+		n = write(ready_fd, &status, 1);
+	while (n == -1 && errno == EINTR);
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/*
+ * The daemon is bound and serving: release the launcher with status 0
+ * and stop writing to its stderr.  A no-op in the foreground.
+ */
+void
+daemonize_ready(void)
+{
+	if (ready_fd == -1)
+		return;
+	daemonize_report(0);
+	(void)daemonize_devnull(STDERR_FILENO, O_WRONLY);
+}
+
+/*
+ * Start-up failed: the launcher exits with status (its message is
+ * already on the launcher's stderr).  A no-op once ready or in the
+ * foreground.
+ */
+void
+daemonize_fail(int status)
+{
+	daemonize_report(status == 0 ? EXIT_OSERR : (unsigned char)status);
+}
+
+/* mkdir -p for the pidfile's directory; the last level gets the owner. */
+static int
+pidfile_mkdir(const char *path, uid_t owner, gid_t group)
+{
+	char	 buf[PATH_MAX], *dir, *p;
+
+	if (strlen(path) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, path);
+	dir = dirname(buf);
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) == -1) {
+		if (errno == EEXIST)
+			return 0;
+		return -1;
+	}
+	/* So that the master can remove the pidfile after switching user. */
+	if ((owner != (uid_t)-1 || group != (gid_t)-1) &&
+	    chown(dir, owner, group) == -1)
+		return -1;
+	return 0;
+}
+
+/* The pid of whoever holds the lock on fd, or 0. */
+static pid_t
+pidfile_holder(int fd)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == -1 || fl.l_type == F_UNLCK)
+		return 0;
+	return fl.l_pid;
+}
+
+/*
+ * Create (or take over) and lock the pidfile, then write our pid.  Its
+ * directory is created if missing and given to owner/group ((uid_t)-1:
+ * unchanged).  Returns 0; -1 with errno set and the cause logged, EAGAIN
+ * meaning another instance holds it.
+ */
+int
+pidfile_open(const char *path, uid_t owner, gid_t group)
+{
+	struct flock	 fl;
+	char		 buf[32];
+	int		 fd, n;
+	pid_t		 other;
+
+	if (pidfile_mkdir(path, owner, group) == -1) {
+		log_warn("pidfile %s: cannot create its directory", path);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd == -1) {
+		log_warn("pidfile %s", path);
+		return -1;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) == -1) {
+		if (errno == EACCES || errno == EAGAIN) {
+			other = pidfile_holder(fd);
+			log_warnx("pidfile %s: already running (pid %ld)",
+			    path, (long)other);
+			errno = EAGAIN;
+		} else
+			log_warn("pidfile %s: lock", path);
+		close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		log_warn("pidfile %s: write", path);
+		close(fd);
+		return -1;
+	}
+	if ((pidfile_path = strdup(path)) == NULL) {
+		log_warn("pidfile %s", path);
+		close(fd);
+		return -1;
+	}
+	pidfile_fd = fd;
+	pidfile_pid = getpid();
+	return 0;
+}
+
+/*
+ * Remove the pidfile, from the master only, while it still holds the
+ * lock: the file is ours.  Safe to call more than once.
+ */
+void
+pidfile_remove(void)
+{
+	if (pidfile_fd == -1 || getpid() != pidfile_pid)
+		return;
+	if (unlink(pidfile_path) == -1 && errno != ENOENT)
+		log_warn("pidfile %s: remove", pidfile_path);
+	close(pidfile_fd);
+	pidfile_fd = -1;
+	free(pidfile_path);
+	pidfile_path = NULL;
+}
+
+/* In a forked child: drop the master's pidfile descriptor, keep the file. */
+void
+pidfile_child(void)
+{
+	if (pidfile_fd == -1 || getpid() == pidfile_pid)
+		return;
+	close(pidfile_fd);
+	pidfile_fd = -1;
+}

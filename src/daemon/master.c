@@ -1,1 +1,937 @@
-/* PLACEHOLDER: not written yet */
+/*
+ * master.c -- the master process: listeners, the event loop, reload and
+ * shutdown.
+ *
+ * It owns every listening socket, which outlives configurations: a reload
+ * is a diff of the old listeners against the new configuration, so an
+ * address present in both keeps its very socket (no connection refused
+ * while reloading), new addresses are bound before anything changes (a
+ * failure rejects the whole reload), and removed ones are closed only once
+ * the new generation is running.  It owns the one loop of the master,
+ * which acts on the signal flags in a fixed order and, for fork-mode
+ * services, accepts connections (or receives datagrams) and hands each to
+ * the supervisor after the cheap admission checks: address rules and
+ * max_per_source.  max_children is enforced by not polling a service's
+ * listeners while it is full, so waiting clients stay in the kernel's
+ * backlog instead of being accepted and dropped.
+ *
+ * The master never runs module code and never blocks on a client or a
+ * child; it allocates nothing per connection (the supervisor's child
+ * entry aside), so it stays small and forks cheaply.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "sockservd.h"
+
+#define MASTER_BATCH		32	/* accepts per listener per wake-up */
+#define MASTER_PKT_MAX		8192	/* datagram buffer, as socketserver */
+#define MASTER_BACKOFF_MIN	100	/* ms: out of descriptors, first */
+#define MASTER_BACKOFF_MAX	1000	/* ms: ... and longest pause */
+#define MASTER_REFUSE_WINDOW	1000	/* ms: refusals summarised per */
+#define MASTER_CHECK_TIMEOUT	30000	/* ms: reload's trial conf_load */
+#define MASTER_KILL_WAIT	5000	/* ms: for SIGKILLed children */
+
+enum master_state {
+	MASTER_RUN,		/* serving */
+	MASTER_DRAIN,		/* graceful stop: children finishing */
+	MASTER_KILL		/* children SIGKILLed: reaping */
+};
+
+static struct listener_list	 master_listeners =
+    TAILQ_HEAD_INITIALIZER(master_listeners);
+static struct conf		*master_conf;
+static enum master_state	 master_state = MASTER_RUN;
+static uint64_t			 master_deadline;	/* DRAIN, KILL */
+static int			 master_sigfd = -1;
+
+/* The poll set: [0] the signal pipe, then the listeners polled now. */
+static struct pollfd		*master_pfd;
+static struct listener		**master_pl;
+static size_t			 master_npfd;		/* allocated */
+
+static unsigned char		*master_pkt;		/* datagram buffer */
+
+/* Out of descriptors (or memory): listeners rest until this time. */
+static uint64_t			 master_backoff_until;
+static int			 master_backoff_ms;
+
+static uint64_t
+master_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The smaller of two poll timeouts, where -1 means none. */
+static int
+master_min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static int
+master_until(uint64_t when, uint64_t now)
+{
+	if (when <= now)
+		return 0;
+	if (when - now > 60000)
+		return 60000;
+	return (int)(when - now);
+}
+
+static void
+master_notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	(void)sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* ----------------------------------------------------------- listeners */
+
+static bool
+master_is_unix(const struct listener *l)
+{
+	return l->addr.family == AF_UNIX;
+}
+
+static const char *
+master_unix_path(const struct listener *l)
+{
+	const struct sockaddr_un *sun;
+
+	sun = (const struct sockaddr_un *)(const void *)&l->addr.sa;
+	return sun->sun_path;
+}
+
+/*
+ * Give a Unix socket file its configured owner and mode, and remember its
+ * inode so that we only ever unlink our own file.
+ */
+static int
+master_unix_file(struct listener *l, const struct service *svc)
+{
+	const char	*path = master_unix_path(l);
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return -1;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	if ((svc->socket_uid != (uid_t)-1 || svc->socket_gid != (gid_t)-1) &&
+	    chown(path, svc->socket_uid, svc->socket_gid) == -1)
+		return -1;
+	if (chmod(path, svc->socket_mode) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+master_listener_free(struct listener *l)
+{
+	const char	*path;
+	struct stat	 st;
+	int		 saved = errno;
+
+	TAILQ_REMOVE(&master_listeners, l, entry);
+	if (master_is_unix(l)) {
+		path = master_unix_path(l);
+		if (stat(path, &st) == 0 && st.st_dev == l->dev &&
+		    st.st_ino == l->ino && unlink(path) == -1)
+			log_warn("%s: cannot remove the socket file", path);
+	}
+	if (l->fd != -1)
+		close(l->fd);
+	free(l);
+	errno = saved;
+}
+
+static struct listener *
+master_listener_find(const struct sockserv_addr *a, const char *url)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &master_listeners, entry)
+		if (!l->claimed && l->addr.socktype == a->socktype &&
+		    strcmp(l->url, url) == 0)
+			return l;
+	return NULL;
+}
+
+static void
+master_sockopts(const struct service *svc, struct sockserv_options *opt)
+{
+	sockserv_options_init(opt);
+	opt->request_queue_size = svc->request_queue_size;
+	opt->allow_reuse_address = svc->reuse_addr;
+	opt->allow_reuse_port = svc->reuse_port;
+	opt->socket_mode = svc->socket_mode;
+}
+
+/* Bind a new listener for svc's address i; svc stays NULL until commit. */
+static struct listener *
+master_listener_new(struct service *svc, size_t i, const char *url)
+{
+	struct sockserv_options	 opt;
+	struct listener		*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->addr = svc->addrs[i];
+	snprintf(l->url, sizeof(l->url), "%s", url);
+	master_sockopts(svc, &opt);
+	if ((l->fd = sockserv_listen(&l->addr, &opt)) == -1) {
+		free(l);
+		return NULL;
+	}
+	l->claimed = true;
+	TAILQ_INSERT_TAIL(&master_listeners, l, entry);
+	if (master_is_unix(l) && master_unix_file(l, svc) == -1) {
+		master_listener_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* A kept listener takes the new configuration's backlog and file mode. */
+static void
+master_listener_update(struct listener *l, const struct service *svc)
+{
+	if (l->addr.socktype == SOCK_STREAM &&
+	    listen(l->fd, svc->request_queue_size) == -1)
+		log_warn("service %s: %s: listen", svc->name, l->url);
+	if (master_is_unix(l) && master_unix_file(l, svc) == -1)
+		log_warn("service %s: %s: socket file", svc->name, l->url);
+}
+
+/* Forget a failed attempt: close what it bound, unclaim what it kept. */
+static void
+master_bind_undo(void)
+{
+	struct listener	*l, *tmp;
+
+	for (l = TAILQ_FIRST(&master_listeners); l != NULL; l = tmp) {
+		tmp = TAILQ_NEXT(l, entry);
+		if (l->svc == NULL)
+			master_listener_free(l);
+		else
+			l->claimed = false;
+	}
+}
+
+/*
+ * Find or bind a listener for every address of every service of conf and
+ * record its fd in svc->fds[i].  Nothing in the running state changes
+ * (owners are set by master_commit), so a failure can be undone entirely:
+ * the cause is logged as `service NAME: ADDRESS: reason' and -1 returned.
+ */
+static int
+master_bind(struct conf *conf)
+{
+	struct service	*svc;
+	struct listener	*l;
+	char		 url[SOCKSERV_ADDRSTRLEN];
+	size_t		 i;
+
+	TAILQ_FOREACH(svc, &conf->services, entry) {
+		/* conf.c allocates it; be safe with a conf that did not. */
+		if (svc->fds == NULL && (svc->fds = calloc(svc->naddrs + 1,
+		    sizeof(*svc->fds))) == NULL) {
+			log_warn("service %s", svc->name);
+			master_bind_undo();
+			return -1;
+		}
+		for (i = 0; i < svc->naddrs; i++) {
+			sockserv_addr_format(&svc->addrs[i], url, sizeof(url));
+			if ((l = master_listener_find(&svc->addrs[i], url))) {
+				l->claimed = true;
+				master_listener_update(l, svc);
+			} else if ((l = master_listener_new(svc, i, url)) ==
+			    NULL) {
+				log_warn("service %s: %s", svc->name,
+				    svc->urls[i]);
+				master_bind_undo();
+				return -1;
+			}
+			svc->fds[i] = l->fd;
+		}
+	}
+	return 0;
+}
+
+/* Size the poll set for every listener there is. */
+static int
+master_pollset_size(void)
+{
+	struct listener	 *l, **pl;
+	struct pollfd	 *pfd;
+	size_t		  n = 1;
+
+	TAILQ_FOREACH(l, &master_listeners, entry)
+		n++;
+	if (n <= master_npfd)
+		return 0;
+	if ((pfd = reallocarray(master_pfd, n, sizeof(*pfd))) == NULL)
+		return -1;
+	master_pfd = pfd;
+	if ((pl = reallocarray(master_pl, n, sizeof(*pl))) == NULL)
+		return -1;
+	master_pl = pl;
+	master_npfd = n;
+	return 0;
+}
+
+/*
+ * conf's listeners are bound: make conf's services their owners.  Every
+ * listener not claimed stays with its old owner until master_prune().
+ */
+static int
+master_commit(struct conf *conf)
+{
+	struct service	*svc;
+	struct listener	*l;
+	size_t		 i;
+
+	TAILQ_FOREACH(svc, &conf->services, entry)
+		for (i = 0; i < svc->naddrs; i++)
+			TAILQ_FOREACH(l, &master_listeners, entry)
+				if (l->claimed && l->fd == svc->fds[i])
+					l->svc = svc;
+	return master_pollset_size();
+}
+
+/* Close the listeners the new configuration dropped; reset the marks. */
+static void
+master_prune(void)
+{
+	struct listener	*l, *tmp;
+
+	for (l = TAILQ_FIRST(&master_listeners); l != NULL; l = tmp) {
+		tmp = TAILQ_NEXT(l, entry);
+		if (!l->claimed) {
+			log_info("service %s: %s: closed", l->svc->name,
+			    l->url);
+			master_listener_free(l);
+		} else
+			l->claimed = false;
+	}
+}
+
+static void
+master_close_all(void)
+{
+	struct listener	*l;
+
+	while ((l = TAILQ_FIRST(&master_listeners)) != NULL)
+		master_listener_free(l);
+}
+
+void
+master_child_close(const struct service *keep_svc, int keep_fd)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &master_listeners, entry) {
+		if (l->fd == -1 || l->fd == keep_fd ||
+		    (keep_svc != NULL && l->svc == keep_svc))
+			continue;
+		(void)close(l->fd);
+		l->fd = -1;
+	}
+	pidfile_child();
+}
+
+/* ------------------------------------------------------------ admission */
+
+/*
+ * A refused client is logged once; more refusals from the same listener
+ * within a second are only counted and summarised by master_refused(),
+ * so a flood costs one line a second, not one per packet.
+ */
+static void
+master_refuse(struct listener *l, const struct sockaddr *sa, socklen_t len,
+    const char *why)
+{
+	char		 peer[SOCKSERV_ADDRSTRLEN];
+	uint64_t	 now = master_now();
+
+	if (l->refused == 0 && now - l->refused_at >= MASTER_REFUSE_WINDOW) {
+		sockserv_sockaddr_format(sa, len, peer, sizeof(peer));
+		log_notice("service %s: %s: refused %s: %s", l->svc->name,
+		    l->url, peer, why);
+		l->refused_at = now;
+	} else
+		l->refused++;
+}
+
+/* Summarise the refusals counted; returns ms until the next summary. */
+static int
+master_refused(uint64_t now)
+{
+	struct listener	*l;
+	int		 t = -1;
+
+	TAILQ_FOREACH(l, &master_listeners, entry) {
+		if (l->refused == 0)
+			continue;
+		if (now - l->refused_at >= MASTER_REFUSE_WINDOW) {
+			log_notice("service %s: %s: refused %u more clients",
+			    l->svc->name, l->url, l->refused);
+			l->refused = 0;
+			l->refused_at = now;
+		} else
+			t = master_min_timeout(t, master_until(l->refused_at +
+			    MASTER_REFUSE_WINDOW, now));
+	}
+	return t;
+}
+
+static bool
+master_admit(struct listener *l, const struct sockaddr *sa, socklen_t len)
+{
+	const struct service	*svc = l->svc;
+
+	if (!acl_admit(svc, sa)) {
+		master_refuse(l, sa, len, "address not allowed");
+		return false;
+	}
+	if (svc->max_per_source > 0 && sa->sa_family != AF_UNIX &&
+	    supervisor_count_peer(svc, sa) >= svc->max_per_source) {
+		master_refuse(l, sa, len, "max_per_source reached");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Out of descriptors or memory: stop polling listeners for a while
+ * (doubling up to a second) rather than spin on a pending connection
+ * that cannot be accepted.  Logged once per episode.
+ */
+static void
+master_backoff(int err, bool log)
+{
+	if (master_backoff_ms == 0) {
+		master_backoff_ms = MASTER_BACKOFF_MIN;
+		if (log) {
+			errno = err;
+			log_warn("accepting paused");
+		}
+	} else if (master_backoff_ms < MASTER_BACKOFF_MAX)
+		master_backoff_ms *= 2;
+	if (master_backoff_ms > MASTER_BACKOFF_MAX)
+		master_backoff_ms = MASTER_BACKOFF_MAX;
+	master_backoff_until = master_now() + (uint64_t)master_backoff_ms;
+}
+
+static void
+master_backoff_clear(void)
+{
+	if (master_backoff_ms == 0)
+		return;
+	master_backoff_ms = 0;
+	log_notice("accepting again");
+}
+
+/* ------------------------------------------------------- fork-mode I/O */
+
+/* Errors of accept(2) that are about one connection, not the listener. */
+static bool
+master_accept_transient(int err)
+{
+	switch (err) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:		/* netfilter */
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ETIMEDOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+master_full(const struct service *svc)
+{
+	return supervisor_count(svc) >= svc->max_children;
+}
+
+static void
+master_accept(struct listener *l)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr		*sa = (struct sockaddr *)&ss;
+	socklen_t		 len;
+	int			 fd, i;
+
+	for (i = 0; i < MASTER_BATCH && !master_full(l->svc); i++) {
+		len = sizeof(ss);
+		fd = accept4(l->fd, sa, &len, SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (master_accept_transient(errno))
+				continue;
+			if (errno != EMFILE && errno != ENFILE &&
+			    errno != ENOBUFS && errno != ENOMEM)
+				log_warn("service %s: %s: accept",
+				    l->svc->name, l->url);
+			master_backoff(errno, true);
+			return;
+		}
+		if (!master_admit(l, sa, len)) {
+			close(fd);
+			continue;
+		}
+		/* It closes fd; a fork failure is logged there. */
+		if (supervisor_fork_conn(master_conf, l->svc, fd, sa, len)
+		    == -1) {
+			master_backoff(errno, false);
+			return;
+		}
+		master_backoff_clear();
+	}
+}
+
+static void
+master_recv(struct listener *l)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr		*sa = (struct sockaddr *)&ss;
+	socklen_t		 len;
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < MASTER_BATCH && !master_full(l->svc); i++) {
+		len = sizeof(ss);
+		n = recvfrom(l->fd, master_pkt, MASTER_PKT_MAX, MSG_DONTWAIT,
+		    sa, &len);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			/* ICMP errors of earlier replies surface here. */
+			if (errno == EINTR || errno == ECONNREFUSED ||
+			    master_accept_transient(errno))
+				continue;
+			if (errno != ENOBUFS && errno != ENOMEM)
+				log_warn("service %s: %s: recvfrom",
+				    l->svc->name, l->url);
+			master_backoff(errno, true);
+			return;
+		}
+		if (!master_admit(l, sa, len))
+			continue;
+		if (supervisor_fork_dgram(master_conf, l->svc, l->fd,
+		    master_pkt, (size_t)n, sa, len) == -1) {
+			master_backoff(errno, false);
+			return;
+		}
+		master_backoff_clear();
+	}
+}
+
+/*
+ * Fill the poll set: the signal pipe, then, while serving and not backing
+ * off, the listeners of fork-mode services that are below max_children.
+ */
+static nfds_t
+master_pollset(uint64_t now)
+{
+	struct listener	*l;
+	nfds_t		 n = 1;
+
+	master_pfd[0].fd = master_sigfd;
+	master_pfd[0].events = POLLIN;
+	if (master_state != MASTER_RUN || now < master_backoff_until)
+		return n;
+	TAILQ_FOREACH(l, &master_listeners, entry) {
+		if (l->svc->mode != MODE_FORK || master_full(l->svc))
+			continue;
+		master_pfd[n].fd = l->fd;
+		master_pfd[n].events = POLLIN;
+		master_pl[n] = l;
+		n++;
+	}
+	return n;
+}
+
+/* --------------------------------------------------------- generations */
+
+/* Drop the master's reference on a generation (see sockservd.h). */
+static void
+master_conf_unref(struct conf *conf)
+{
+	if (conf != NULL)
+		conf_free(conf);
+}
+
+/* Start the pools of conf's prefork, thread and sync services. */
+static int
+master_start_pools(struct conf *conf)
+{
+	struct service	*svc;
+	int		 rv = 0;
+
+	TAILQ_FOREACH(svc, &conf->services, entry) {
+		if (svc->mode == MODE_FORK)
+			continue;
+		if (supervisor_start_pool(conf, svc) == -1) {
+			log_warnx("service %s: cannot start its workers",
+			    svc->name);
+			rv = -1;
+		}
+	}
+	return rv;
+}
+
+/*
+ * Load the new configuration once in a throw-away child first: a module
+ * whose loading or check hook crashes or hangs costs that child, not the
+ * master.  Returns 0 if the child loaded it cleanly.
+ */
+static int
+master_trial_load(void)
+{
+	struct pollfd	 pfd;
+	pid_t		 pid;
+	int		 status, pidfd;
+
+	if ((pid = fork()) == -1) {
+		log_warn("reload: fork");
+		return -1;
+	}
+	if (pid == 0) {
+		signal_reset_child();
+		master_child_close(NULL, -1);
+		_exit(conf_load(opt_config) != NULL ? 0 : EXIT_CONFIG);
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd != -1) {
+		pfd.fd = pidfd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, MASTER_CHECK_TIMEOUT) == -1 &&
+		    errno == EINTR)
+			;
+		if (pfd.revents == 0) {
+			log_warnx("reload: loading the configuration hangs");
+			kill(pid, SIGKILL);
+		}
+		close(pidfd);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	if (WIFSIGNALED(status))
+		log_warnx("reload: loading the configuration was killed by "
+		    "signal %d", WTERMSIG(status));
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* What a reload cannot change in a running master: say so. */
+static void
+master_reload_notes(const struct conf *old, const struct conf *new)
+{
+	const char	*op = old->pidfile, *np = new->pidfile;
+
+	if ((old->user == NULL) != (new->user == NULL) ||
+	    (old->user && new->user && strcmp(old->user, new->user) != 0) ||
+	    old->gid != new->gid)
+		log_warnx("reload: a new user or group takes a restart");
+	if (opt_pidfile == NULL && (op == NULL) == (np == NULL) && op &&
+	    strcmp(op, np) != 0)
+		log_warnx("reload: a new pidfile takes a restart");
+	if ((old->log == NULL) != (new->log == NULL) ||
+	    (old->log && strcmp(old->log, new->log) != 0) ||
+	    old->log_level != new->log_level)
+		if (log_open(new->log, new->log_level, opt_foreground) == -1)
+			log_warn("reload: log %s", new->log ? new->log :
+			    "syslog");
+}
+
+/*
+ * SIGHUP: apply a new configuration atomically.  Nothing changes unless
+ * it is valid and every new address is bound; then the new generation
+ * starts, the old one is retired, and dropped listeners are closed.
+ */
+static void
+master_reload(void)
+{
+	struct conf	*new, *old = master_conf;
+
+	log_notice("reloading %s", opt_config);
+	master_notify("RELOADING=1");
+	if (master_trial_load() == -1 ||
+	    (new = conf_load(opt_config)) == NULL) {
+		log_warnx("reload failed, keeping the old configuration");
+		master_notify("READY=1");
+		return;
+	}
+	if (master_bind(new) == -1) {
+		conf_free(new);
+		log_warnx("reload failed, keeping the old configuration");
+		master_notify("READY=1");
+		return;
+	}
+	master_conf = new;
+	if (master_commit(new) == -1)
+		log_warn("reload");
+	master_reload_notes(old, new);
+	(void)master_start_pools(new);
+	supervisor_retire_conf(old);
+	master_prune();
+	master_conf_unref(old);
+	log_notice("reloaded %s", opt_config);
+	master_notify("READY=1");
+}
+
+/* ------------------------------------------------------------ shutdown */
+
+static void
+master_stop(bool fast)
+{
+	uint64_t	 now = master_now();
+
+	if (master_state == MASTER_RUN) {
+		master_close_all();
+		supervisor_retire_conf(master_conf);
+		master_notify("STOPPING=1");
+	}
+	if (!fast && master_state == MASTER_RUN) {
+		log_notice("shutting down, %d children to finish",
+		    supervisor_live());
+		master_state = MASTER_DRAIN;
+		master_deadline = now +
+		    (uint64_t)master_conf->shutdown_timeout * 1000;
+		return;
+	}
+	if (master_state == MASTER_KILL)
+		return;
+	if (supervisor_live() > 0)
+		log_notice("%s: killing %d children", fast ?
+		    "fast shutdown" : "shutdown timeout", supervisor_live());
+	supervisor_signal_all(SIGKILL);
+	master_state = MASTER_KILL;
+	master_deadline = now + MASTER_KILL_WAIT;
+}
+
+/* Act on the flags, in the order the design fixes. */
+static void
+master_signals(void)
+{
+	signal_drain();
+	if (sig_child || master_state != MASTER_RUN) {
+		sig_child = 0;
+		supervisor_reap();
+	}
+	if (sig_quit) {
+		sig_quit = 0;
+		sig_term = 0;
+		master_stop(true);
+	}
+	if (sig_term) {
+		sig_term = 0;
+		master_stop(master_state != MASTER_RUN);
+	}
+	if (sig_reload) {
+		sig_reload = 0;
+		if (master_state == MASTER_RUN)
+			master_reload();
+	}
+	if (sig_reopen) {
+		sig_reopen = 0;
+		if (log_reopen() == -1)
+			log_warn("reopening the log");
+	}
+}
+
+/* ----------------------------------------------------------- the loop */
+
+static int
+master_timeout(uint64_t now)
+{
+	int	 t;
+
+	t = supervisor_next_timeout();
+	if (master_state != MASTER_RUN)
+		return master_min_timeout(t, master_min_timeout(100,
+		    master_until(master_deadline, now)));
+	if (master_backoff_ms > 0 && now < master_backoff_until)
+		t = master_min_timeout(t, master_until(master_backoff_until,
+		    now));
+	return master_min_timeout(t, master_refused(now));
+}
+
+/* One pass of the loop; false once the master is done. */
+static bool
+master_turn(void)
+{
+	uint64_t	 now = master_now();
+	nfds_t		 n, i;
+	enum master_state before = master_state;
+	struct conf	*conf = master_conf;
+
+	n = master_pollset(now);
+	if (poll(master_pfd, n, master_timeout(now)) == -1) {
+		if (errno != EINTR)
+			log_warn("poll");
+		n = 0;
+	}
+	master_signals();
+	if (master_state == MASTER_RUN || master_state == MASTER_DRAIN)
+		supervisor_maintain();
+	if (master_state != MASTER_RUN) {
+		now = master_now();
+		if (supervisor_live() == 0)
+			return false;
+		if (now >= master_deadline) {
+			if (master_state == MASTER_KILL) {
+				log_warnx("%d children would not die",
+				    supervisor_live());
+				return false;
+			}
+			master_stop(false);
+		}
+		return true;
+	}
+	/* A reload or stop in this pass invalidated the listeners polled. */
+	if (before != master_state || conf != master_conf)
+		return true;
+	for (i = 1; i < n; i++) {
+		if (master_pfd[i].revents == 0)
+			continue;
+		if (master_pl[i]->addr.socktype == SOCK_STREAM)
+			master_accept(master_pl[i]);
+		else
+			master_recv(master_pl[i]);
+	}
+	return true;
+}
+
+/* Undo a start-up that failed half-way: nothing may be left behind. */
+static int
+master_abort(int status)
+{
+	master_stop(true);
+	while (supervisor_live() > 0 && master_turn())
+		;
+	master_close_all();
+	return status;
+}
+
+static void
+master_cleanup(void)
+{
+	master_close_all();
+	master_conf_unref(master_conf);
+	master_conf = NULL;
+	free(master_pfd);
+	free(master_pl);
+	free(master_pkt);
+	master_pfd = NULL;
+	master_pl = NULL;
+	master_pkt = NULL;
+	master_npfd = 0;
+}
+
+/*
+ * Open the configured log target now that the sockets are bound but while
+ * still privileged; a log file is given to the service user, so SIGUSR1
+ * can reopen it after the switch.  Errors up to here went to stderr.
+ */
+static int
+master_log_open(const struct conf *conf)
+{
+	if (log_open(conf->log, conf->log_level, opt_foreground) == -1) {
+		log_warn("log %s", conf->log ? conf->log : "syslog");
+		return -1;
+	}
+	if (conf->log != NULL && conf->log[0] == '/' && conf->user != NULL &&
+	    geteuid() == 0 && chown(conf->log, conf->uid, conf->gid) == -1)
+		log_warn("log %s: chown", conf->log);
+	return 0;
+}
+
+/*
+ * Bind, drop privileges, start the pools, report ready, then serve until
+ * stopped.  Returns the process's exit status.
+ */
+int
+master_run(struct conf *conf)
+{
+	int	 status;
+
+	master_conf = conf;
+	if ((master_sigfd = signal_init()) == -1) {
+		log_warn("signals");
+		return EXIT_OSERR;
+	}
+	if ((master_pkt = malloc(MASTER_PKT_MAX)) == NULL ||
+	    master_pollset_size() == -1) {
+		log_warn("master");
+		return EXIT_OSERR;
+	}
+	supervisor_init();
+	if (master_bind(conf) == -1 || master_commit(conf) == -1) {
+		status = master_abort(EXIT_OSERR);
+		goto out;
+	}
+	master_prune();		/* nothing to close: resets the marks */
+	if (master_log_open(conf) == -1) {
+		status = master_abort(EXIT_OSERR);
+		goto out;
+	}
+	if (priv_drop_master(conf) == -1) {
+		status = master_abort(EXIT_NOPERM);
+		goto out;
+	}
+	if (master_start_pools(conf) == -1) {
+		status = master_abort(EXIT_OSERR);
+		goto out;
+	}
+	daemonize_ready();
+	master_notify("READY=1");
+	log_notice("started, pid %ld", (long)getpid());
+
+	while (master_turn())
+		;
+	log_notice("stopped");
+	status = 0;
+out:
+	pidfile_remove();
+	master_cleanup();
+	return status;
+}

@@ -74,7 +74,22 @@ struct module {
 struct module	*module_open(const char *path, char *err, size_t errlen);
 void		 module_close(struct module *m);
 
+/* ----------------------------------------------------------- trust.c */
+
+/*
+ * StrictModes.  trust_strict() says whether to apply the checks (running
+ * as root); trust_check_file() checks an open regular file and the
+ * directory holding it: owned by root (or the effective user), writable by
+ * nobody else (group allowed when group_ok or root's).  On refusal returns
+ * -1 with a one-line reason naming path in err.
+ */
+bool	trust_strict(void);
+int	trust_check_file(int fd, const char *path, bool group_ok, char *err,
+	    size_t errlen);
+
 /* ------------------------------------------------------------- acl.c */
+
+struct service;
 
 struct acl_rule {
 	int	family;		/* AF_INET or AF_INET6 */
@@ -82,11 +97,23 @@ struct acl_rule {
 	int	prefixlen;
 };
 
+/*
+ * `10.0.0.0/8', `::1/128', `[::1]/128' or a bare address (full-length
+ * prefix).  Bits set beyond the prefix length are an error, not
+ * normalised.  On error: -1, errno EINVAL, a one-line reason in err.
+ */
 int	acl_parse(const char *cidr, struct acl_rule *out, char *err,
 	    size_t errlen);
-/* Deny wins; an empty allow list allows all; v4-mapped v6 matches v4. */
+/* True if sa matches any rule; v4-mapped v6 peers match v4 rules. */
 bool	acl_match(const struct acl_rule *rules, size_t n,
 	    const struct sockaddr *sa);
+/*
+ * The admission decision; master (fork mode) and workers (prefork,
+ * thread, sync) call this, not acl_match: deny wins; an empty allow list
+ * allows all; a non-IP peer (Unix socket) is always admitted.  The
+ * max_per_source check comes after it.
+ */
+bool	acl_admit(const struct service *svc, const struct sockaddr *sa);
 
 /* ------------------------------------------------------------ conf.c */
 
@@ -126,6 +153,9 @@ struct service {
 	size_t			 ndeny;
 	int			 max_per_source;
 	struct sockserv_module_env env;		/* given to the module */
+	int			*fds;		/* listener fd per addrs[i], set
+						   by the master when applied;
+						   conf.c allocates (all -1) */
 };
 
 TAILQ_HEAD(service_list, service);
@@ -162,8 +192,16 @@ const char	*conf_mode_name(enum svc_mode mode);
 /*
  * The privilege model, in one place.  priv_drop_master runs once the
  * listeners are bound; priv_drop_child in a worker or child before any
- * module code.  Both log what failed and return -1; the caller then
- * exits (the master with EXIT_NOPERM or EXIT_OSERR, a child with 1).
+ * module code and before any thread.  Both log what failed and return -1;
+ * the caller then exits (the master with EXIT_NOPERM or EXIT_OSERR, a
+ * child with 1).  priv_check_config is also meant for a reload: after the
+ * drop it refuses a config naming an identity the master can no longer
+ * give its children.
+ * Relies on conf.c for: svc->user/group being the effective values
+ * (per-service, else the global ones, else NULL); uid/gid resolved, and
+ * gid (svc and conf) the user's primary group when only `user' is set.
+ * Files created before the drop (pidfile dir, log file) are chowned to
+ * conf->uid/gid by their owners (main.c/daemonize.c, log.c).
  */
 int	priv_check_config(const struct conf *conf);	/* exit 77 cases */
 int	priv_drop_master(const struct conf *conf);
@@ -189,6 +227,7 @@ void	daemonize_ready(void);		/* tell the waiting parent: serving */
 void	daemonize_fail(int status);	/* tell it: failed with status */
 int	pidfile_open(const char *path, uid_t owner, gid_t group);
 void	pidfile_remove(void);
+void	pidfile_child(void);	/* in a forked child: close, never remove */
 
 /* ------------------------------------------------------------ main.c */
 
@@ -197,8 +236,189 @@ extern int	 opt_verbose;
 extern const char *opt_config;
 extern const char *opt_pidfile;
 
-/* ------------------------------------- master.c, supervisor.c, worker.c */
+/* ---------------------------------------------------------- master.c */
 
-int	master_run(struct conf *conf);	/* returns the exit status */
+/*
+ * The master owns the listeners (kept across reloads when the address is
+ * unchanged), the signal flags and the event loop.  In fork mode it
+ * accepts (or receives datagrams) itself and hands each to
+ * supervisor_fork_*; for prefork, thread and sync it only supervises.
+ */
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct sockserv_addr	 addr;
+	char			 url[SOCKSERV_ADDRSTRLEN];
+	int			 fd;
+	struct service		*svc;		/* current owner */
+	dev_t			 dev;		/* Unix socket file, to unlink */
+	ino_t			 ino;		/* only our own */
+	bool			 claimed;	/* reload: kept by new conf */
+	unsigned int		 refused;	/* refusals not yet logged */
+	uint64_t		 refused_at;	/* ms, monotonic: last logged */
+};
+TAILQ_HEAD(listener_list, listener);
+
+/*
+ * Reference protocol for struct conf (conf->refs): conf_load returns a
+ * conf with refs == 1, the master's reference on the generation it
+ * serves, dropped with conf_free() once a reload has replaced it or at
+ * exit.  supervisor.c takes one per child it forks (conf->refs++ at fork)
+ * and drops it with conf_free() when the child is reaped; conf_free
+ * frees on the last reference.  conf_free never closes svc->fds: the
+ * listeners belong to the master.
+ */
+int	master_run(struct conf *conf);		/* returns the exit status */
+/*
+ * For supervisor.c, in a freshly forked child before anything else:
+ * close every descriptor the master holds for itself (listeners, the
+ * pidfile), except the listeners of keep_svc (a pool worker's service;
+ * NULL for none) and keep_fd (a datagram child's listener; -1 for none).
+ */
+void	master_child_close(const struct service *keep_svc, int keep_fd);
+
+/* ------------------------------------------------------ supervisor.c */
+
+/*
+ * The table of every process the master forked: per-connection children
+ * (fork mode) and pool workers (prefork, thread, sync).  Each refers to
+ * the configuration generation it was started with (conf->refs).
+ */
+enum child_kind { CHILD_CONN, CHILD_WORKER };
+struct sv_pool;			/* supervisor.c's per-service state */
+
+struct child {
+	LIST_ENTRY(child)	 entry;
+	pid_t			 pid;
+	enum child_kind		 kind;
+	struct service		*svc;
+	struct conf		*conf;
+	int			 slot;		/* scoreboard slot; -1 */
+	struct sockaddr_storage	 peer;		/* CHILD_CONN */
+	socklen_t		 peerlen;
+	struct timespec		 started;
+	bool			 retiring;
+	struct sv_pool		*pool;		/* CHILD_WORKER: its pool */
+};
+
+void	supervisor_init(void);
+/* fork mode: a child for one connection; conn_fd is closed in the master. */
+int	supervisor_fork_conn(struct conf *conf, struct service *svc,
+	    int conn_fd, const struct sockaddr *peer, socklen_t peerlen);
+/* fork mode, datagrams: a child for one datagram, replying on lfd. */
+int	supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
+	    const void *pkt, size_t len, const struct sockaddr *peer,
+	    socklen_t peerlen);
+/* prefork, thread, sync: start the service's pool (svc->fds are set). */
+int	supervisor_start_pool(struct conf *conf, struct service *svc);
+/* Reload: let every worker of an old generation finish and exit. */
+void	supervisor_retire_conf(struct conf *conf);
+/* Reap every exited child: log, replace workers, back off crash loops. */
+void	supervisor_reap(void);
+/* Timers: pool growth and shrink, delayed respawns, drain deadline. */
+void	supervisor_maintain(void);
+int	supervisor_next_timeout(void);	/* ms until maintain is due; -1 */
+int	supervisor_count(const struct service *svc);	/* live CHILD_CONN */
+int	supervisor_count_peer(const struct service *svc,
+	    const struct sockaddr *peer);
+int	supervisor_live(void);		/* children still alive */
+/*
+ * Send sig to every child.  SIGTERM, SIGINT, SIGQUIT and SIGKILL also
+ * mean "stopping": from then on no worker is replaced and no pool grows.
+ * A child takes SIGTERM as "finish the current request(s), then exit".
+ */
+void	supervisor_signal_all(int sig);
+
+/*
+ * The supervisor's policies as pure functions, unit-tested on their own.
+ *
+ * supervisor_pool_delta: one prefork maintenance tick.  live counts the
+ * pool's workers that are not retiring (starting ones included), idle
+ * those starting or idle.  Returns how many workers to start (> 0), -1 to
+ * stop one idle worker, or 0.  *rate is the spawn rate carried from tick
+ * to tick (start it at 1): it doubles, up to SV_SPAWN_RATE_MAX, while the
+ * pool stays short of idle workers, and falls back to 1 once it is not.
+ */
+#define SV_SPAWN_RATE_MAX	32
+int	supervisor_pool_delta(int live, int idle, int workers, int min_spare,
+	    int max_spare, int max_workers, int *rate);
+/*
+ * supervisor_backoff_next: the respawn delay (seconds) after a worker died
+ * unexpectedly, given the previous delay and how long it lived: none for
+ * a worker that lived SV_STABLE_SECS or more, else SV_BACKOFF_MIN
+ * doubling to SV_BACKOFF_MAX.
+ */
+#define SV_BACKOFF_MIN		0.1
+#define SV_BACKOFF_MAX		10.0
+#define SV_STABLE_SECS		10.0
+double	supervisor_backoff_next(double delay, double lived);
+/*
+ * max_requests recycling: the limit of the worker in pool slot index (of
+ * nslots), max_requests plus a stagger spreading the pool over
+ * [max_requests, 1.5 * max_requests); 0 (unlimited) stays 0.  And how
+ * many workers of a pool may be recycling at one time.
+ */
+int	supervisor_request_limit(int max_requests, int index, int nslots);
+int	supervisor_recycle_cap(int workers);
+
+/* ---------------------------------------------- scoreboard.c, worker.c */
+
+/*
+ * The shared-memory scoreboard: one MAP_SHARED anonymous region per
+ * configuration generation, mapped by the master before it forks that
+ * generation's workers.  It holds a header per pool (a service in
+ * prefork, thread or sync mode) and a slot per worker.  The master
+ * allocates and frees slots; each worker writes only its own slot.
+ */
+enum sb_state { SB_FREE, SB_STARTING, SB_IDLE, SB_BUSY, SB_RETIRING };
+
+struct scoreboard;
+
+/* Master side.  sizes[i]: slots of pool i; caps[i]: its recycle cap. */
+struct scoreboard *scoreboard_new(const int *sizes, const int *caps,
+	    int npools);
+void	scoreboard_free(struct scoreboard *sb);
+/* A free slot of pool, marked starting with that request limit; or -1. */
+int	scoreboard_alloc(struct scoreboard *sb, int pool, int limit);
+void	scoreboard_set_pid(struct scoreboard *sb, int slot, pid_t pid);
+/* The worker is gone: free the slot; returns its last state. */
+enum sb_state scoreboard_release(struct scoreboard *sb, int slot);
+/* Counts of a pool's slots in use not told to stop, and idle or starting. */
+void	scoreboard_count(const struct scoreboard *sb, int pool, int *used,
+	    int *idle);
+/* The index of an idle slot of pool not yet told to stop; -1 if none. */
+int	scoreboard_pick_idle(const struct scoreboard *sb, int pool);
+/* Mark a slot as told to stop (its worker got SIGTERM). */
+void	scoreboard_stop(struct scoreboard *sb, int slot);
+/* True (once) if a worker of pool saw no idle worker left. */
+bool	scoreboard_take_urgent(struct scoreboard *sb, int pool);
+bool	scoreboard_urgent(const struct scoreboard *sb, int pool);
+
+/* Worker side: the region and slot of this process (after fork). */
+void	scoreboard_attach(struct scoreboard *sb, int slot);
+int	scoreboard_limit(void);		/* this worker's request limit */
+void	scoreboard_idle(void);
+/*
+ * Mark this worker busy with peer (may be NULL).  Returns how many busy
+ * workers of the pool, this one included, serve the same client address
+ * (0 for a non-IP peer).  If no idle worker is left it flags the pool as
+ * urgent and, at most every 100 ms, wakes the master with SIGCHLD.
+ */
+int	scoreboard_busy(const struct sockaddr *peer);
+/* Take one of the pool's recycle tokens (released by the master). */
+bool	scoreboard_recycle_token(void);
+void	scoreboard_retiring(void);
+
+/*
+ * What runs in a forked process: never returns.  worker_conn serves one
+ * connection (fork mode); worker_pool runs a prefork, thread or sync
+ * worker until retired.  Both drop privileges (priv_drop_child) and run
+ * the module's init before any module code, and exit 0 or 1.
+ */
+__attribute__((noreturn)) void worker_conn(struct service *svc, int conn_fd,
+	    const struct sockaddr *peer, socklen_t peerlen);
+__attribute__((noreturn)) void worker_dgram(struct service *svc, int lfd,
+	    const void *pkt, size_t len, const struct sockaddr *peer,
+	    socklen_t peerlen);
+__attribute__((noreturn)) void worker_pool(struct service *svc, int slot);
 
 #endif /* SOCKSERVD_H */

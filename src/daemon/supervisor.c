@@ -1,1 +1,868 @@
-/* PLACEHOLDER: not written yet */
+/*
+ * supervisor.c -- the table of every process the master forked, and the
+ * policies that keep the pools right.
+ *
+ * It owns the child table (a LIST of struct child: per-connection
+ * children in fork mode, pool workers in prefork, thread and sync mode),
+ * one record per configuration generation (struct sv_gen: the conf, its
+ * scoreboard region, whether a reload retired it) and one per service of
+ * that generation (struct sv_pool: live counts, spawn rate, back-off).
+ * Each child holds a reference on its conf (conf->refs, see master.c's
+ * protocol in sockservd.h), taken at fork and dropped when it is reaped.
+ *
+ * The master calls in from its loop: supervisor_reap() after SIGCHLD,
+ * supervisor_maintain() whenever supervisor_next_timeout() has expired
+ * (calling it more often is harmless).  Nothing here blocks and nothing
+ * forks in a loop: a worker that dies is owed a respawn (`pending'), paid
+ * by supervisor_maintain() when its time comes, immediately for a worker
+ * that lived long or was recycled, after a growing back-off for one that
+ * keeps dying.  Prefork pools are sized once a second, as Apache's
+ * prefork does: grow at a doubling spawn rate while too few workers are
+ * idle, shrink by one idle worker while too many are.  A worker that
+ * finds no idle worker left flags its pool in the scoreboard and wakes
+ * the master, so a pool under a sudden load grows within 100 ms.
+ *
+ * The policies themselves (pool delta, back-off, request limits, recycle
+ * cap) are pure functions at the end of the file, unit-tested alone.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockservd.h"
+
+#define SV_TICK		1.0	/* seconds between pool sizings */
+#define SV_TICK_URGENT	0.1	/* sooner when a pool ran out of idle */
+
+struct sv_gen;
+
+/* Per service of a generation. */
+struct sv_pool {
+	struct sv_gen	*gen;
+	struct service	*svc;
+	int		 index;		/* scoreboard pool; -1: fork mode */
+	bool		 started;	/* supervisor_start_pool was called */
+	int		 nconn;		/* live CHILD_CONN */
+	int		 nworkers;	/* live workers not retiring */
+	unsigned int	 spawned;	/* workers started, for the stagger */
+	int		 rate;		/* Apache's spawn rate */
+	double		 last_tick;
+	int		 pending;	/* respawns owed */
+	double		 respawn_at;
+	double		 delay;		/* current back-off, s */
+	double		 last_death;	/* unexpected, monotonic s */
+	bool		 in_burst;	/* logged the start of a crash loop */
+	int		 deaths;	/* in this burst */
+	bool		 maxed_logged;	/* "reached max_workers" said once */
+};
+
+/* Per configuration generation. */
+struct sv_gen {
+	LIST_ENTRY(sv_gen)	 entry;
+	struct conf		*conf;
+	struct scoreboard	*sb;		/* NULL: no pool service */
+	bool			 retired;
+	int			 nchildren;
+	int			 npools;
+	struct sv_pool		*pools;
+};
+
+static LIST_HEAD(, child)	sv_children = LIST_HEAD_INITIALIZER(sv_children);
+static LIST_HEAD(, sv_gen)	sv_gens = LIST_HEAD_INITIALIZER(sv_gens);
+static int			sv_nlive;
+static bool			sv_stopping;
+static double			sv_fork_warned;	/* rate limit of fork errors */
+
+static double
+sv_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+sv_elapsed(const struct timespec *since)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)(ts.tv_sec - since->tv_sec) +
+	    (double)(ts.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static bool
+sv_is_pool_mode(const struct service *svc)
+{
+	return svc->mode == MODE_PREFORK || svc->mode == MODE_THREAD ||
+	    svc->mode == MODE_SYNC;
+}
+
+/* Scoreboard slots a service needs: its largest possible pool. */
+static int
+sv_pool_slots(const struct service *svc)
+{
+	if (svc->mode != MODE_PREFORK)
+		return 1;
+	return svc->max_workers > svc->workers ? svc->max_workers :
+	    svc->workers;
+}
+
+/* ------------------------------------------------------------ generations */
+
+/* The region for every pool service of conf, mapped before any fork. */
+static int
+sv_gen_scoreboard(struct sv_gen *g)
+{
+	int	*sizes, *caps, i;
+
+	if (g->npools == 0)
+		return 0;
+	if ((sizes = calloc((size_t)g->npools, sizeof(int))) == NULL ||
+	    (caps = calloc((size_t)g->npools, sizeof(int))) == NULL) {
+		free(sizes);
+		return -1;
+	}
+	for (i = 0; i < g->npools; i++) {
+		if (g->pools[i].index < 0)
+			continue;
+		sizes[g->pools[i].index] = sv_pool_slots(g->pools[i].svc);
+		caps[g->pools[i].index] =
+		    supervisor_recycle_cap(g->pools[i].svc->workers);
+	}
+	g->sb = scoreboard_new(sizes, caps, g->npools);
+	free(sizes);
+	free(caps);
+	return g->sb == NULL ? -1 : 0;
+}
+
+static struct sv_gen *
+sv_gen_find(const struct conf *conf)
+{
+	struct sv_gen	*g;
+
+	LIST_FOREACH(g, &sv_gens, entry)
+		if (g->conf == conf)
+			return g;
+	return NULL;
+}
+
+/* The record of conf, created (with its scoreboard) on first use. */
+static struct sv_gen *
+sv_gen_get(struct conf *conf)
+{
+	struct sv_gen	*g;
+	struct service	*svc;
+	int		 n = 0, npool = 0;
+
+	if ((g = sv_gen_find(conf)) != NULL)
+		return g;
+	TAILQ_FOREACH(svc, &conf->services, entry)
+		n++;
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->pools = calloc((size_t)n, sizeof(*g->pools))) == NULL) {
+		free(g);
+		return NULL;
+	}
+	g->conf = conf;
+	n = 0;
+	TAILQ_FOREACH(svc, &conf->services, entry) {
+		g->pools[n].gen = g;
+		g->pools[n].svc = svc;
+		g->pools[n].rate = 1;
+		g->pools[n].index = sv_is_pool_mode(svc) ? npool++ : -1;
+		n++;
+	}
+	g->npools = n;
+	if (npool > 0 && sv_gen_scoreboard(g) == -1) {
+		log_warn("scoreboard");
+		free(g->pools);
+		free(g);
+		return NULL;
+	}
+	LIST_INSERT_HEAD(&sv_gens, g, entry);
+	return g;
+}
+
+static void
+sv_gen_destroy(struct sv_gen *g)
+{
+	LIST_REMOVE(g, entry);
+	scoreboard_free(g->sb);
+	free(g->pools);
+	free(g);
+}
+
+static struct sv_pool *
+sv_pool_of(struct sv_gen *g, const struct service *svc)
+{
+	int	 i;
+
+	for (i = 0; i < g->npools; i++)
+		if (g->pools[i].svc == svc)
+			return &g->pools[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the table */
+
+void
+supervisor_init(void)
+{
+	LIST_INIT(&sv_children);
+	LIST_INIT(&sv_gens);
+	sv_nlive = 0;
+	sv_stopping = false;
+}
+
+static struct child *
+sv_child_new(struct sv_pool *p, enum child_kind kind)
+{
+	struct child	*c;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	c->pid = -1;
+	c->kind = kind;
+	c->svc = p->svc;
+	c->conf = p->gen->conf;
+	c->slot = -1;
+	c->peerlen = 0;
+	c->retiring = false;
+	c->pool = p;
+	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	return c;
+}
+
+/* The fork succeeded: enter c in the table and take its references. */
+static void
+sv_child_add(struct child *c, pid_t pid)
+{
+	c->pid = pid;
+	LIST_INSERT_HEAD(&sv_children, c, entry);
+	sv_nlive++;
+	c->pool->gen->nchildren++;
+	c->conf->refs++;
+	if (c->kind == CHILD_CONN)
+		c->pool->nconn++;
+	else
+		c->pool->nworkers++;
+}
+
+/* c was reaped: drop its references, then the generation if done. */
+static void
+sv_child_drop(struct child *c)
+{
+	struct sv_gen	*g = c->pool->gen;
+	struct conf	*conf = c->conf;
+
+	LIST_REMOVE(c, entry);
+	sv_nlive--;
+	if (c->kind == CHILD_CONN)
+		c->pool->nconn--;
+	else if (!c->retiring)
+		c->pool->nworkers--;
+	free(c);
+	if (--g->nchildren == 0 && (g->retired || conf->refs == 1))
+		sv_gen_destroy(g);
+	if (--conf->refs == 0)
+		conf_free(conf);
+}
+
+static void
+sv_fork_failed(const struct service *svc)
+{
+	double	 now = sv_now();
+
+	/* Under EAGAIN (process limit) a line per connection helps nobody. */
+	if (now - sv_fork_warned >= 1.0 || sv_fork_warned == 0) {
+		log_warn("service %s: fork", svc->name);
+		sv_fork_warned = now;
+	}
+}
+
+int
+supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sv_gen	*g;
+	struct sv_pool	*p;
+	struct child	*c;
+	pid_t		 pid;
+
+	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
+	    NULL || (c = sv_child_new(p, CHILD_CONN)) == NULL) {
+		close(conn_fd);
+		return -1;
+	}
+	if (peer != NULL && peerlen <= sizeof(c->peer)) {
+		memcpy(&c->peer, peer, peerlen);
+		c->peerlen = peerlen;
+	}
+	if ((pid = fork()) == -1) {
+		sv_fork_failed(svc);
+		free(c);
+		close(conn_fd);
+		return -1;
+	}
+	if (pid == 0)
+		worker_conn(svc, conn_fd, peer, peerlen);
+	close(conn_fd);
+	sv_child_add(c, pid);
+	return 0;
+}
+
+int
+supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
+    const void *pkt, size_t len, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	struct sv_gen	*g;
+	struct sv_pool	*p;
+	struct child	*c;
+	pid_t		 pid;
+
+	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
+	    NULL || (c = sv_child_new(p, CHILD_CONN)) == NULL)
+		return -1;
+	if (peer != NULL && peerlen <= sizeof(c->peer)) {
+		memcpy(&c->peer, peer, peerlen);
+		c->peerlen = peerlen;
+	}
+	if ((pid = fork()) == -1) {
+		sv_fork_failed(svc);
+		free(c);
+		return -1;
+	}
+	if (pid == 0)
+		worker_dgram(svc, lfd, pkt, len, peer, peerlen);
+	sv_child_add(c, pid);
+	return 0;
+}
+
+/*
+ * Start one worker of pool p.  Returns 0, -1 if the fork failed, or 1 if
+ * the pool has no free slot.
+ */
+static int
+sv_spawn(struct sv_pool *p)
+{
+	struct sv_gen	*g = p->gen;
+	struct service	*svc = p->svc;
+	struct child	*c;
+	int		 slot, limit = 0;
+	pid_t		 pid;
+
+	if (svc->mode == MODE_PREFORK)
+		limit = supervisor_request_limit(svc->max_requests,
+		    (int)(p->spawned % (unsigned)sv_pool_slots(svc)),
+		    sv_pool_slots(svc));
+	if ((slot = scoreboard_alloc(g->sb, p->index, limit)) == -1)
+		return 1;
+	if ((c = sv_child_new(p, CHILD_WORKER)) == NULL) {
+		scoreboard_release(g->sb, slot);
+		return -1;
+	}
+	c->slot = slot;
+	if ((pid = fork()) == -1) {
+		sv_fork_failed(svc);
+		scoreboard_release(g->sb, slot);
+		free(c);
+		return -1;
+	}
+	if (pid == 0) {
+		scoreboard_attach(g->sb, slot);
+		worker_pool(svc, slot);
+	}
+	scoreboard_set_pid(g->sb, slot, pid);
+	p->spawned++;
+	sv_child_add(c, pid);
+	log_debug("service %s: worker %ld started (slot %d)", svc->name,
+	    (long)pid, slot);
+	return 0;
+}
+
+/* Owe n respawns to p, due in delay seconds at the latest. */
+static void
+sv_owe(struct sv_pool *p, int n, double delay)
+{
+	double	 at = sv_now() + delay;
+
+	if (p->pending == 0 || at > p->respawn_at)
+		p->respawn_at = at;
+	p->pending += n;
+}
+
+/* Start n workers now; what cannot be started is owed, with back-off. */
+static void
+sv_spawn_n(struct sv_pool *p, int n)
+{
+	int	 rv;
+
+	while (n > 0) {
+		if ((rv = sv_spawn(p)) == 1)
+			return;		/* full: sizing will see it */
+		if (rv == -1) {
+			p->delay = supervisor_backoff_next(p->delay, 0);
+			sv_owe(p, n, p->delay);
+			return;
+		}
+		n--;
+	}
+}
+
+int
+supervisor_start_pool(struct conf *conf, struct service *svc)
+{
+	struct sv_gen	*g;
+	struct sv_pool	*p;
+
+	if (!sv_is_pool_mode(svc)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
+	    NULL)
+		return -1;
+	if (p->started)
+		return 0;
+	p->started = true;
+	p->last_tick = sv_now();
+	sv_spawn_n(p, svc->mode == MODE_PREFORK ? svc->workers : 1);
+	log_debug("service %s: %s pool started", svc->name,
+	    conf_mode_name(svc->mode));
+	return 0;
+}
+
+/* Tell worker c to finish its request and exit; it is not replaced. */
+static void
+sv_retire(struct child *c)
+{
+	if (c->retiring || c->kind != CHILD_WORKER)
+		return;
+	c->retiring = true;
+	c->pool->nworkers--;
+	scoreboard_stop(c->pool->gen->sb, c->slot);
+	if (kill(c->pid, SIGTERM) == -1 && errno != ESRCH)
+		log_warn("service %s: kill %ld", c->svc->name, (long)c->pid);
+}
+
+void
+supervisor_retire_conf(struct conf *conf)
+{
+	struct sv_gen	*g;
+	struct child	*c;
+	int		 i;
+
+	if ((g = sv_gen_find(conf)) == NULL)
+		return;
+	g->retired = true;
+	for (i = 0; i < g->npools; i++)
+		g->pools[i].pending = 0;
+	LIST_FOREACH(c, &sv_children, entry)
+		if (c->pool->gen == g)
+			sv_retire(c);
+	if (g->nchildren == 0)
+		sv_gen_destroy(g);
+}
+
+/* ------------------------------------------------------------- reaping */
+
+static void
+sv_status(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "%d", WEXITSTATUS(status));
+}
+
+static void
+sv_conn_gone(struct child *c, int status)
+{
+	char	 client[SOCKSERV_ADDRSTRLEN], st[32];
+
+	if (c->peerlen > 0)
+		sockserv_sockaddr_format((struct sockaddr *)&c->peer,
+		    c->peerlen, client, sizeof(client));
+	else
+		snprintf(client, sizeof(client), "-");
+	sv_status(status, st, sizeof(st));
+	log_info("service %s: %s pid %ld duration %.3fs status %s",
+	    c->svc->name, client, (long)c->pid, sv_elapsed(&c->started), st);
+}
+
+/* A worker died that nobody asked to: replace it, backing off. */
+static void
+sv_worker_died(struct child *c, const char *st)
+{
+	struct sv_pool	*p = c->pool;
+	double		 lived = sv_elapsed(&c->started);
+
+	p->delay = supervisor_backoff_next(p->delay, lived);
+	p->last_death = sv_now();
+	if (p->delay == 0) {
+		log_warnx("service %s: worker %ld exited (status %s) after "
+		    "%.1fs; replacing it", c->svc->name, (long)c->pid, st,
+		    lived);
+	} else if (!p->in_burst) {
+		log_warnx("service %s: worker %ld exited (status %s) after "
+		    "%.1fs; workers keep dying, respawning with back-off "
+		    "(up to %.0fs)", c->svc->name, (long)c->pid, st, lived,
+		    SV_BACKOFF_MAX);
+		p->in_burst = true;
+		p->deaths = 1;
+	} else {
+		log_debug("service %s: worker %ld exited (status %s); "
+		    "respawn in %.1fs", c->svc->name, (long)c->pid, st,
+		    p->delay);
+		p->deaths++;
+	}
+	sv_owe(p, 1, p->delay);
+}
+
+static void
+sv_worker_gone(struct child *c, int status)
+{
+	struct sv_pool	*p = c->pool;
+	enum sb_state	 last;
+	char		 st[32];
+
+	last = scoreboard_release(p->gen->sb, c->slot);
+	sv_status(status, st, sizeof(st));
+	if (c->retiring || p->gen->retired || sv_stopping) {
+		log_debug("service %s: worker %ld retired (status %s)",
+		    c->svc->name, (long)c->pid, st);
+		return;
+	}
+	if (last == SB_RETIRING && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0) {
+		log_debug("service %s: worker %ld recycled after its "
+		    "requests", c->svc->name, (long)c->pid);
+		sv_owe(p, 1, 0);
+		return;
+	}
+	sv_worker_died(c, st);
+}
+
+void
+supervisor_reap(void)
+{
+	struct child	*c;
+	pid_t		 pid;
+	int		 status;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;		/* 0: none left exited; ECHILD */
+		LIST_FOREACH(c, &sv_children, entry)
+			if (c->pid == pid)
+				break;
+		if (c == NULL)
+			continue;	/* not ours: reaped quietly */
+		if (c->kind == CHILD_CONN)
+			sv_conn_gone(c, status);
+		else
+			sv_worker_gone(c, status);
+		sv_child_drop(c);
+	}
+}
+
+/* ---------------------------------------------------------- maintenance */
+
+static struct child *
+sv_child_in_slot(const struct sv_pool *p, int slot)
+{
+	struct child	*c;
+
+	LIST_FOREACH(c, &sv_children, entry)
+		if (c->pool == p && c->slot == slot)
+			return c;
+	return NULL;
+}
+
+/* One prefork sizing tick. */
+static void
+sv_size(struct sv_pool *p, double now)
+{
+	struct service	*svc = p->svc;
+	struct child	*c;
+	int		 used, idle, delta, slot;
+
+	if (now - p->last_tick < SV_TICK &&
+	    !(scoreboard_urgent(p->gen->sb, p->index) &&
+	    now - p->last_tick >= SV_TICK_URGENT))
+		return;
+	(void)scoreboard_take_urgent(p->gen->sb, p->index);
+	p->last_tick = now;
+	scoreboard_count(p->gen->sb, p->index, &used, &idle);
+	/* Respawns owed count as starting workers: no growth past back-off. */
+	delta = supervisor_pool_delta(used + p->pending, idle + p->pending,
+	    svc->workers, svc->min_spare, svc->max_spare, svc->max_workers,
+	    &p->rate);
+	if (delta > 0) {
+		log_debug("service %s: %d idle of %d, starting %d",
+		    svc->name, idle, used, delta);
+		sv_spawn_n(p, delta);
+		p->maxed_logged = false;
+	} else if (delta < 0) {
+		if ((slot = scoreboard_pick_idle(p->gen->sb, p->index)) >= 0 &&
+		    (c = sv_child_in_slot(p, slot)) != NULL) {
+			log_debug("service %s: %d idle of %d, stopping %ld",
+			    svc->name, idle, used, (long)c->pid);
+			sv_retire(c);
+		}
+	} else if (idle < svc->min_spare && !p->maxed_logged &&
+	    used >= svc->max_workers) {
+		log_notice("service %s: reached max_workers (%d)", svc->name,
+		    svc->max_workers);
+		p->maxed_logged = true;
+	}
+}
+
+static void
+sv_maintain_pool(struct sv_pool *p, double now)
+{
+	int	 n;
+
+	if (p->in_burst && p->pending == 0 &&
+	    now - p->last_death >= SV_STABLE_SECS) {
+		log_notice("service %s: workers stable again after %d "
+		    "failures", p->svc->name, p->deaths);
+		p->in_burst = false;
+		p->delay = 0;
+	}
+	if (sv_stopping)
+		return;
+	if (p->pending > 0 && now >= p->respawn_at) {
+		n = p->pending;
+		p->pending = 0;
+		sv_spawn_n(p, n);
+	}
+	if (p->svc->mode == MODE_PREFORK)
+		sv_size(p, now);
+}
+
+void
+supervisor_maintain(void)
+{
+	struct sv_gen	*g;
+	double		 now = sv_now();
+	int		 i;
+
+	LIST_FOREACH(g, &sv_gens, entry) {
+		if (g->retired || g->sb == NULL)
+			continue;
+		for (i = 0; i < g->npools; i++)
+			if (g->pools[i].index >= 0 && g->pools[i].started)
+				sv_maintain_pool(&g->pools[i], now);
+	}
+}
+
+static void
+sv_due(double *best, double at)
+{
+	if (*best < 0 || at < *best)
+		*best = at;
+}
+
+int
+supervisor_next_timeout(void)
+{
+	struct sv_gen	*g;
+	struct sv_pool	*p;
+	double		 best = -1, now;
+	int		 i;
+
+	LIST_FOREACH(g, &sv_gens, entry) {
+		if (g->retired || g->sb == NULL)
+			continue;
+		for (i = 0; i < g->npools; i++) {
+			p = &g->pools[i];
+			if (p->index < 0 || !p->started)
+				continue;
+			if (p->in_burst)
+				sv_due(&best, p->last_death + SV_STABLE_SECS);
+			if (sv_stopping)
+				continue;
+			if (p->pending > 0)
+				sv_due(&best, p->respawn_at);
+			if (p->svc->mode != MODE_PREFORK)
+				continue;
+			sv_due(&best, p->last_tick +
+			    (scoreboard_urgent(g->sb, p->index) ?
+			    SV_TICK_URGENT : SV_TICK));
+		}
+	}
+	if (best < 0)
+		return -1;
+	now = sv_now();
+	if (best <= now)
+		return 0;
+	return (int)((best - now) * 1000) + 1;
+}
+
+/* ------------------------------------------------------------ queries */
+
+/* Same service across generations: a reload makes a new struct. */
+static bool
+sv_same_service(const struct service *a, const struct service *b)
+{
+	return a == b || strcmp(a->name, b->name) == 0;
+}
+
+int
+supervisor_count(const struct service *svc)
+{
+	struct sv_gen	*g;
+	int		 i, n = 0;
+
+	LIST_FOREACH(g, &sv_gens, entry)
+		for (i = 0; i < g->npools; i++)
+			if (g->pools[i].nconn > 0 &&
+			    sv_same_service(g->pools[i].svc, svc))
+				n += g->pools[i].nconn;
+	return n;
+}
+
+/* Same client address (the port differs per connection). */
+static bool
+sv_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)(const void *)a;
+		b4 = (const struct sockaddr_in *)(const void *)b;
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)(const void *)a;
+		b6 = (const struct sockaddr_in6 *)(const void *)b;
+		return memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof(a6->sin6_addr)) == 0;
+	}
+	return false;
+}
+
+int
+supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
+{
+	struct child	*c;
+	int		 n = 0;
+
+	if (peer == NULL)
+		return 0;
+	LIST_FOREACH(c, &sv_children, entry)
+		if (c->kind == CHILD_CONN && c->peerlen > 0 &&
+		    sv_same_service(c->svc, svc) &&
+		    sv_same_addr((struct sockaddr *)&c->peer, peer))
+			n++;
+	return n;
+}
+
+int
+supervisor_live(void)
+{
+	return sv_nlive;
+}
+
+void
+supervisor_signal_all(int sig)
+{
+	struct child	*c;
+
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
+	    sig == SIGKILL)
+		sv_stopping = true;
+	LIST_FOREACH(c, &sv_children, entry) {
+		if (sv_stopping && c->kind == CHILD_WORKER && !c->retiring) {
+			c->retiring = true;
+			c->pool->nworkers--;
+			scoreboard_stop(c->pool->gen->sb, c->slot);
+		}
+		if (kill(c->pid, sig) == -1 && errno != ESRCH)
+			log_warn("kill %ld", (long)c->pid);
+	}
+}
+
+/* ------------------------------------------------------- pure policies */
+
+int
+supervisor_pool_delta(int live, int idle, int workers, int min_spare,
+    int max_spare, int max_workers, int *rate)
+{
+	int	 room, n;
+
+	if (max_workers < workers)
+		max_workers = workers;
+	if (*rate < 1)
+		*rate = 1;
+	if (live < workers) {
+		*rate = 1;
+		return workers - live;
+	}
+	if (idle < min_spare) {
+		room = max_workers - live;
+		if (room <= 0) {
+			*rate = 1;
+			return 0;
+		}
+		n = *rate < room ? *rate : room;
+		if (*rate < SV_SPAWN_RATE_MAX)
+			*rate *= 2;
+		return n;
+	}
+	*rate = 1;
+	if (idle > max_spare && live > workers)
+		return -1;
+	return 0;
+}
+
+double
+supervisor_backoff_next(double delay, double lived)
+{
+	if (lived >= SV_STABLE_SECS)
+		return 0;
+	if (delay < SV_BACKOFF_MIN)
+		return SV_BACKOFF_MIN;
+	delay *= 2;
+	return delay > SV_BACKOFF_MAX ? SV_BACKOFF_MAX : delay;
+}
+
+int
+supervisor_request_limit(int max_requests, int index, int nslots)
+{
+	long long	 spread;
+
+	if (max_requests <= 0)
+		return 0;
+	if (nslots <= 1 || index <= 0)
+		return max_requests;
+	spread = max_requests / 2;
+	return max_requests + (int)(spread * (index % nslots) / nslots);
+}
+
+int
+supervisor_recycle_cap(int workers)
+{
+	return workers <= 4 ? 1 : workers / 4;
+}

@@ -1,1 +1,686 @@
-/* PLACEHOLDER: not written yet */
+/*
+ * worker.c -- what runs in a process the supervisor forked.
+ *
+ * It owns the life of every child and worker after fork(): default signal
+ * dispositions and SIGTERM as "finish the current request(s), then exit";
+ * closing what the process must not hold (the master's self-pipe and
+ * pidfile, other services' listeners; a fork-mode child holds no listener
+ * at all, except a datagram child the one it replies on); dropping
+ * privileges before any module code runs; the module's init and fini;
+ * and the serving itself:
+ *
+ *   worker_conn   fork mode: one connection, then _exit with the
+ *                 handler's result (the hot path: nothing here that
+ *                 need not be)
+ *   worker_dgram  fork mode: one datagram
+ *   worker_pool   prefork and sync: accept and serve one connection at a
+ *                 time until retired; thread: a thread per connection,
+ *                 at most max_children at once (at the cap it does not
+ *                 accept, so clients wait in the backlog)
+ *
+ * A pool worker checks its retire flag and its request limit before
+ * every accept (gunicorn#3038: a worker that decided to exit never
+ * accepts again).  Prefork workers wait on their own epoll set with
+ * EPOLLEXCLUSIVE, so a connection wakes one idle worker, not the whole
+ * pool.  Admission (allow/deny, max_per_source) happens here, before the
+ * module sees the connection; max_per_source counts the busy slots of
+ * the scoreboard (prefork) or the live threads (thread mode).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockservd.h"
+
+#define WORKER_PKTMAX	65536		/* the largest datagram */
+#define WORKER_EVENTS	16
+#define WAKE_TAG	UINT32_MAX	/* epoll data of the self-pipe */
+
+/* A connection or datagram handed to a thread (thread mode). */
+struct wjob {
+	LIST_ENTRY(wjob)	 entry;
+	struct worker		*w;
+	struct sockserv_server	*srv;
+	int			 fd;		/* -1 for a datagram */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+	size_t			 pktlen;
+	char			 pkt[];
+};
+
+/* The state of a pool worker process. */
+struct worker {
+	struct service		*svc;
+	const struct sockserv_module *mod;
+	struct sockserv_server	**srv;		/* per svc->addrs[i]; NULL */
+	int			 ep;		/* listeners + wake pipe */
+	int			 ep_wake;	/* the wake pipe only */
+	void			*state;		/* the module's */
+	int			 limit;		/* requests; 0: none */
+	unsigned long		 served;
+	/* thread mode */
+	pthread_mutex_t		 lock;
+	LIST_HEAD(, wjob)	 jobs;
+	int			 active;
+};
+
+static volatile sig_atomic_t	 w_retire;
+static int			 w_wake[2] = { -1, -1 };
+static const struct service	*w_svc;		/* for handle_error */
+static char			 w_pkt[WORKER_PKTMAX];
+
+/* ------------------------------------------------------------ signals */
+
+static void
+worker_sig_retire(int sig)
+{
+	int	 saved = errno;
+	char	 c = 0;
+
+	w_retire = 1;
+	if (w_wake[1] != -1)
+		(void)!write(w_wake[1], &c, 1);
+	errno = saved;
+}
+
+/* A no-op handler, so a stray signal costs nothing and exec resets it. */
+static void
+worker_sig_ignore(int sig)
+{
+}
+
+/*
+ * SIGTERM and SIGINT (a ^C reaches the whole foreground group): finish
+ * what is in hand, then exit.  SIGHUP and SIGUSR1 are the master's
+ * business; a worker shrugs them off.  SA_RESTART: a handler's read or
+ * write goes on where it was.
+ */
+static void
+worker_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = worker_sig_retire;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = worker_sig_ignore;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void
+worker_drain_wake(void)
+{
+	char	 buf[64];
+
+	while (read(w_wake[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* ------------------------------------------------------------- common */
+
+static double
+worker_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+worker_handle_error(struct sockserv_server *srv,
+    struct sockserv_request *req)
+{
+	char		 client[SOCKSERV_ADDRSTRLEN];
+	socklen_t	 len;
+	const struct sockaddr *sa;
+
+	sa = sockserv_request_client(req, &len);
+	sockserv_sockaddr_format(sa, len, client, sizeof(client));
+	log_info("service %s: %s: request failed", w_svc->name, client);
+}
+
+static const struct sockserv_hooks worker_hooks = {
+	.handle_error = worker_handle_error,
+};
+
+static void
+worker_options(const struct service *svc, struct sockserv_options *opt)
+{
+	sockserv_options_init(opt);
+	opt->mode = SOCKSERV_SYNC;	/* we dispatch; the engine serves */
+	opt->io_timeout = svc->timeout > 0 ? svc->timeout : -1;
+	opt->max_children = svc->max_children;
+	opt->max_packet_size = WORKER_PKTMAX;
+}
+
+static const struct sockserv_handler *
+worker_handler(const struct sockserv_module *mod, int socktype)
+{
+	return socktype == SOCK_STREAM ? mod->stream : mod->dgram;
+}
+
+/* A server object around lfd, which it adopts; exits on failure. */
+static struct sockserv_server *
+worker_server(const struct service *svc, int lfd, int socktype)
+{
+	struct sockserv_options	 opt;
+	struct sockserv_server	*srv;
+
+	worker_options(svc, &opt);
+	srv = sockserv_server_new_fd(lfd,
+	    worker_handler(svc->module->desc, socktype), &opt);
+	if (srv == NULL) {
+		log_warn("service %s: server", svc->name);
+		_exit(1);
+	}
+	sockserv_server_set_hooks(srv, &worker_hooks);
+	return srv;
+}
+
+/*
+ * Privileges, then the module's init: the order that guarantees no module
+ * code ever runs with the master's identity.  Returns the module state.
+ */
+static void *
+worker_module_init(struct service *svc)
+{
+	const struct sockserv_module *mod = svc->module->desc;
+	void		*state = NULL;
+
+	if (priv_drop_child(svc) == -1)
+		_exit(1);		/* priv.c said what failed */
+	if (mod->init != NULL && mod->init(&svc->env, &state) == -1) {
+		log_warnx("service %s: module %s: init failed", svc->name,
+		    mod->name);
+		_exit(1);
+	}
+	return state;
+}
+
+static void
+worker_log_request(const struct service *svc, const struct sockaddr *sa,
+    socklen_t len, double t0, int rv)
+{
+	char	 client[SOCKSERV_ADDRSTRLEN];
+
+	sockserv_sockaddr_format(sa, len, client, sizeof(client));
+	log_info("service %s: %s pid %ld duration %.3fs status %d",
+	    svc->name, client, (long)getpid(), worker_now() - t0, rv);
+}
+
+static void
+worker_log_refused(const struct service *svc, const struct sockaddr *sa,
+    socklen_t len, const char *why)
+{
+	char	 client[SOCKSERV_ADDRSTRLEN];
+
+	sockserv_sockaddr_format(sa, len, client, sizeof(client));
+	log_notice("service %s: %s refused (%s)", svc->name, client, why);
+}
+
+/* ---------------------------------------------------------- fork mode */
+
+void
+worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	struct sockserv_server	*srv;
+	void			*state;
+	size_t			 i;
+	int			 rv, lfd = -1;
+
+	signal_reset_child();
+	worker_signals();
+	w_svc = svc;
+	/*
+	 * The engine wants a server object for the options and handler; it
+	 * adopts the service's first stream listener, which is closed right
+	 * after with every other: serving a connection never touches it.
+	 */
+	for (i = 0; i < svc->naddrs && lfd == -1; i++)
+		if (svc->addrs[i].socktype == SOCK_STREAM)
+			lfd = svc->fds[i];
+	if (lfd == -1)
+		_exit(1);
+	srv = worker_server(svc, lfd, SOCK_STREAM);
+	master_child_close(NULL, -1);
+	state = worker_module_init(svc);
+	sockserv_server_set_context(srv, state);
+	rv = sockserv_serve_connection(srv, conn_fd, peer, peerlen);
+	if (svc->module->desc->fini != NULL)
+		svc->module->desc->fini(state);
+	_exit(rv);
+}
+
+void
+worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_server	*srv;
+	void			*state;
+	int			 rv;
+
+	signal_reset_child();
+	worker_signals();
+	w_svc = svc;
+	master_child_close(NULL, lfd);
+	srv = worker_server(svc, lfd, SOCK_DGRAM);
+	state = worker_module_init(svc);
+	sockserv_server_set_context(srv, state);
+	rv = sockserv_serve_datagram(srv, pkt, len, peer, peerlen);
+	if (svc->module->desc->fini != NULL)
+		svc->module->desc->fini(state);
+	_exit(rv);
+}
+
+/* ------------------------------------------------------- pool workers */
+
+/* Before every accept: retired, or at the limit with a recycle token? */
+static bool
+worker_may_accept(struct worker *w)
+{
+	if (w_retire)
+		return false;
+	if (w->limit > 0 && w->served >= (unsigned long)w->limit &&
+	    scoreboard_recycle_token()) {
+		scoreboard_retiring();
+		w_retire = 1;
+		return false;
+	}
+	return true;
+}
+
+/* Listeners, the wake pipe, epoll sets; privileges; the module. */
+static void
+worker_pool_setup(struct worker *w, struct service *svc)
+{
+	struct epoll_event	 ev;
+	size_t			 i;
+
+	if ((w->srv = calloc(svc->naddrs, sizeof(*w->srv))) == NULL ||
+	    (w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (w->ep_wake = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("service %s: worker", svc->name);
+		_exit(1);
+	}
+	for (i = 0; i < svc->naddrs; i++) {
+		if (svc->fds[i] < 0 || worker_handler(w->mod,
+		    svc->addrs[i].socktype) == NULL)
+			continue;
+		w->srv[i] = worker_server(svc, svc->fds[i],
+		    svc->addrs[i].socktype);
+		memset(&ev, 0, sizeof(ev));
+		/* One idle prefork worker woken per connection, not all. */
+		ev.events = EPOLLIN |
+		    (svc->mode == MODE_PREFORK ? EPOLLEXCLUSIVE : 0);
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, svc->fds[i], &ev) == -1) {
+			log_warn("service %s: epoll", svc->name);
+			_exit(1);
+		}
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = WAKE_TAG;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w_wake[0], &ev) == -1 ||
+	    epoll_ctl(w->ep_wake, EPOLL_CTL_ADD, w_wake[0], &ev) == -1) {
+		log_warn("service %s: epoll", svc->name);
+		_exit(1);
+	}
+	w->state = worker_module_init(svc);
+	for (i = 0; i < svc->naddrs; i++)
+		if (w->srv[i] != NULL)
+			sockserv_server_set_context(w->srv[i], w->state);
+	w->limit = svc->mode == MODE_PREFORK ? scoreboard_limit() : 0;
+}
+
+/* One connection, in this process: admission, serve, log. */
+static void
+worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
+    const struct sockaddr *sa, socklen_t len)
+{
+	const struct service *svc = w->svc;
+	double		 t0;
+	int		 same, rv;
+
+	if (!acl_admit(svc, sa)) {
+		worker_log_refused(svc, sa, len, "acl");
+		close(fd);
+		return;
+	}
+	same = scoreboard_busy(sa);
+	if (svc->max_per_source > 0 && same > svc->max_per_source) {
+		worker_log_refused(svc, sa, len, "max_per_source");
+		close(fd);
+		scoreboard_idle();
+		return;
+	}
+	t0 = worker_now();
+	rv = sockserv_serve_connection(srv, fd, sa, len);
+	worker_log_request(svc, sa, len, t0, rv);
+	w->served++;
+	scoreboard_idle();
+}
+
+/* Error from accept4 or recvfrom: a lost race is normal; else pause. */
+static void
+worker_accept_error(const struct service *svc)
+{
+	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+
+	switch (errno) {
+	case EAGAIN:
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		/* Level-triggered: without a pause this would spin. */
+		log_warn("service %s: accept", svc->name);
+		nanosleep(&ts, NULL);
+		return;
+	default:
+		log_warn("service %s: accept", svc->name);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void
+worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	ssize_t			 n;
+	double			 t0;
+	int			 rv;
+
+	n = recvfrom(fd, w_pkt, sizeof(w_pkt), MSG_DONTWAIT,
+	    (struct sockaddr *)&ss, &len);
+	if (n == -1) {
+		worker_accept_error(w->svc);
+		return;
+	}
+	if (!acl_admit(w->svc, (struct sockaddr *)&ss)) {
+		log_debug("service %s: datagram refused (acl)", w->svc->name);
+		return;
+	}
+	(void)scoreboard_busy((struct sockaddr *)&ss);
+	t0 = worker_now();
+	rv = sockserv_serve_datagram(srv, w_pkt, (size_t)n,
+	    (struct sockaddr *)&ss, len);
+	worker_log_request(w->svc, (struct sockaddr *)&ss, len, t0, rv);
+	w->served++;
+	scoreboard_idle();
+}
+
+/* ------------------------------------------------------- thread mode */
+
+static bool
+worker_same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)(const void *)a;
+		b4 = (const struct sockaddr_in *)(const void *)b;
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (b->sa_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)(const void *)a;
+		b6 = (const struct sockaddr_in6 *)(const void *)b;
+		return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+/* The job is over: leave the table, wake the accept loop. */
+static void
+worker_job_done(struct wjob *j)
+{
+	struct worker	*w = j->w;
+	char		 c = 0;
+
+	pthread_mutex_lock(&w->lock);
+	LIST_REMOVE(j, entry);
+	w->active--;
+	pthread_mutex_unlock(&w->lock);
+	free(j);
+	(void)!write(w_wake[1], &c, 1);
+}
+
+static void *
+worker_thread(void *arg)
+{
+	struct wjob	*j = arg;
+	double		 t0 = worker_now();
+	int		 rv;
+
+	if (j->fd >= 0)
+		rv = sockserv_serve_connection(j->srv, j->fd,
+		    (struct sockaddr *)&j->peer, j->peerlen);
+	else
+		rv = sockserv_serve_datagram(j->srv, j->pkt, j->pktlen,
+		    (struct sockaddr *)&j->peer, j->peerlen);
+	worker_log_request(w_svc, (struct sockaddr *)&j->peer, j->peerlen,
+	    t0, rv);
+	worker_job_done(j);
+	return NULL;
+}
+
+/*
+ * Enter a job in the table, unless its client already has
+ * max_per_source connections, and start its thread.  The caller has
+ * made sure the table is below max_children.
+ */
+static void
+worker_job_start(struct worker *w, struct wjob *j)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 tid;
+	struct wjob	*o;
+	int		 same = 0, e;
+
+	pthread_mutex_lock(&w->lock);
+	if (j->fd >= 0 && w->svc->max_per_source > 0)
+		LIST_FOREACH(o, &w->jobs, entry)
+			if (o->fd >= 0 && worker_same_addr(&o->peer,
+			    (struct sockaddr *)&j->peer))
+				same++;
+	if (same >= w->svc->max_per_source && w->svc->max_per_source > 0) {
+		pthread_mutex_unlock(&w->lock);
+		worker_log_refused(w->svc, (struct sockaddr *)&j->peer,
+		    j->peerlen, "max_per_source");
+		close(j->fd);
+		free(j);
+		return;
+	}
+	LIST_INSERT_HEAD(&w->jobs, j, entry);
+	w->active++;
+	pthread_mutex_unlock(&w->lock);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	e = pthread_create(&tid, &attr, worker_thread, j);
+	pthread_attr_destroy(&attr);
+	if (e != 0) {
+		errno = e;
+		log_warn("service %s: thread", w->svc->name);
+		if (j->fd >= 0)
+			close(j->fd);
+		worker_job_done(j);
+	}
+}
+
+static struct wjob *
+worker_job_new(struct worker *w, struct sockserv_server *srv, int fd,
+    const struct sockaddr *sa, socklen_t len, const void *pkt, size_t n)
+{
+	struct wjob	*j;
+
+	if ((j = malloc(sizeof(*j) + n)) == NULL) {
+		log_warn("service %s", w->svc->name);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	j->w = w;
+	j->srv = srv;
+	j->fd = fd;
+	j->peerlen = len <= sizeof(j->peer) ? len : sizeof(j->peer);
+	memcpy(&j->peer, sa, j->peerlen);
+	j->pktlen = n;
+	if (n > 0)
+		memcpy(j->pkt, pkt, n);
+	return j;
+}
+
+static int
+worker_active(struct worker *w)
+{
+	int	 n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->active;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+/* ---------------------------------------------------------- the loop */
+
+/* Listener i is readable: take one connection or datagram. */
+static void
+worker_take(struct worker *w, size_t i)
+{
+	struct sockserv_server	*srv = w->srv[i];
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct wjob		*j;
+	ssize_t			 n;
+	int			 fd;
+
+	if (w->svc->addrs[i].socktype == SOCK_DGRAM) {
+		if (w->svc->mode != MODE_THREAD) {
+			worker_serve_dgram(w, srv, w->svc->fds[i]);
+			return;
+		}
+		n = recvfrom(w->svc->fds[i], w_pkt, sizeof(w_pkt),
+		    MSG_DONTWAIT, (struct sockaddr *)&ss, &len);
+		if (n == -1)
+			worker_accept_error(w->svc);
+		else if (acl_admit(w->svc, (struct sockaddr *)&ss) &&
+		    (j = worker_job_new(w, srv, -1, (struct sockaddr *)&ss,
+		    len, w_pkt, (size_t)n)) != NULL)
+			worker_job_start(w, j);
+		return;
+	}
+	fd = accept4(w->svc->fds[i], (struct sockaddr *)&ss, &len,
+	    SOCK_CLOEXEC);
+	if (fd == -1) {
+		worker_accept_error(w->svc);
+		return;
+	}
+	if (w->svc->mode != MODE_THREAD) {
+		worker_serve_stream(w, srv, fd, (struct sockaddr *)&ss, len);
+		return;
+	}
+	if (!acl_admit(w->svc, (struct sockaddr *)&ss)) {
+		worker_log_refused(w->svc, (struct sockaddr *)&ss, len, "acl");
+		close(fd);
+	} else if ((j = worker_job_new(w, srv, fd, (struct sockaddr *)&ss,
+	    len, NULL, 0)) != NULL)
+		worker_job_start(w, j);
+}
+
+/*
+ * Wait for work and take it, until retired.  In thread mode at the
+ * max_children cap only the wake pipe is watched: a finishing thread
+ * writes to it, so no connection is accepted beyond the cap.
+ */
+static void
+worker_loop(struct worker *w)
+{
+	struct epoll_event	 ev[WORKER_EVENTS];
+	bool			 thread = w->svc->mode == MODE_THREAD;
+	int			 n, k, ep;
+
+	scoreboard_idle();
+	while (worker_may_accept(w)) {
+		ep = thread && worker_active(w) >= w->svc->max_children ?
+		    w->ep_wake : w->ep;
+		n = epoll_wait(ep, ev, WORKER_EVENTS, -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("service %s: epoll_wait", w->svc->name);
+			_exit(1);
+		}
+		for (k = 0; k < n; k++) {
+			if (ev[k].data.u32 == WAKE_TAG) {
+				worker_drain_wake();
+				continue;
+			}
+			if (!worker_may_accept(w))
+				break;
+			if (thread && worker_active(w) >= w->svc->max_children)
+				break;
+			worker_take(w, ev[k].data.u32);
+		}
+	}
+	/* Thread mode: the connections in hand finish first. */
+	while (thread && worker_active(w) > 0)
+		if (epoll_wait(w->ep_wake, ev, 1, -1) > 0)
+			worker_drain_wake();
+}
+
+void
+worker_pool(struct service *svc, int slot)
+{
+	struct worker	 w;
+
+	signal_reset_child();
+	if (pipe2(w_wake, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("service %s: worker pipe", svc->name);
+		_exit(1);
+	}
+	worker_signals();
+	w_svc = svc;
+	master_child_close(svc, -1);
+
+	memset(&w, 0, sizeof(w));
+	w.svc = svc;
+	w.mod = svc->module->desc;
+	pthread_mutex_init(&w.lock, NULL);
+	LIST_INIT(&w.jobs);
+	worker_pool_setup(&w, svc);
+	log_debug("service %s: worker %ld (slot %d) ready", svc->name,
+	    (long)getpid(), slot);
+	worker_loop(&w);
+
+	if (w.mod->fini != NULL)
+		w.mod->fini(w.state);
+	_exit(0);
+}

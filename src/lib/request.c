@@ -1,1 +1,453 @@
-/* PLACEHOLDER: not written yet */
+/*
+ * request.c -- the request object and its lifecycle, as CPython's
+ * BaseRequestHandler and the server's per-request methods: get_request
+ * (accept or recvfrom), the handler's setup / handle / finish (finish runs
+ * whatever handle returned, nothing runs after a failed setup),
+ * handle_error, and shutdown_request (shutdown(SHUT_WR), errors ignored,
+ * then close), which runs exactly once per request.  Datagram requests
+ * carry the packet and reply with sendto on the server socket.  Also the
+ * engine entry points through which sockservd runs a handler on a
+ * connection or a datagram it received itself.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockserv-int.h"
+
+struct sockserv_request *
+request_new(struct sockserv_server *srv, int fd, int socktype,
+    const struct sockaddr *peer, socklen_t peerlen, size_t pktroom)
+{
+	struct sockserv_request *req;
+
+	if ((req = calloc(1, sizeof(*req) + pktroom)) == NULL)
+		return NULL;
+	req->srv = srv;
+	req->fd = fd;
+	req->socktype = socktype;
+	if (peer != NULL && peerlen > 0) {
+		if (peerlen > sizeof(req->peer))
+			peerlen = sizeof(req->peer);
+		memcpy(&req->peer, peer, peerlen);
+		req->peerlen = peerlen;
+	}
+	return req;
+}
+
+void
+request_free(struct sockserv_request *req)
+{
+	struct sockserv_server *srv;
+
+	if (req == NULL)
+		return;
+	srv = req->srv;
+	if (req->cached && srv->spare == NULL) {
+		if (req->io != NULL)
+			req->spare_io = req->io;
+		req->io = NULL;
+		srv->spare = req;
+		return;
+	}
+	sockserv_io_free(req->io);
+	sockserv_io_free(req->spare_io);
+	free(req);
+}
+
+/*
+ * One request object, with its stream or packet buffer, made in the
+ * serving process before any fork and reused by the loop thread: sync,
+ * fork (the parent) and prefork modes then allocate nothing per request,
+ * and a new child or worker need not call malloc before its handler
+ * does.  Thread mode allocates per request, since threads free them.
+ */
+int
+request_cache_init(struct sockserv_server *srv)
+{
+	struct sockserv_request *req;
+	size_t room;
+
+	if (srv->spare != NULL || srv->opt.mode == SOCKSERV_THREAD)
+		return 0;
+	room = srv->socktype == SOCK_DGRAM ? srv->opt.max_packet_size : 0;
+	if ((req = calloc(1, sizeof(*req) + room)) == NULL)
+		return -1;
+	if (srv->socktype == SOCK_STREAM &&
+	    (req->spare_io = sockserv_io_new(STDIN_FILENO, -1)) == NULL) {
+		free(req);
+		return -1;
+	}
+	req->srv = srv;
+	req->cached = true;
+	srv->spare = req;
+	return 0;
+}
+
+void
+request_cache_free(struct sockserv_server *srv)
+{
+	struct sockserv_request *req = srv->spare;
+
+	if (req == NULL)
+		return;
+	srv->spare = NULL;
+	req->cached = false;
+	request_free(req);
+}
+
+/* request_new, from the cache when the loop thread has one. */
+static struct sockserv_request *
+request_take(struct sockserv_server *srv, int fd, int socktype,
+    const struct sockaddr *peer, socklen_t peerlen, size_t pktroom)
+{
+	struct sockserv_request *req = srv->spare;
+	struct sockserv_io *io;
+
+	if (req == NULL || srv->opt.mode == SOCKSERV_THREAD)
+		return request_new(srv, fd, socktype, peer, peerlen, pktroom);
+	srv->spare = NULL;
+	io = req->spare_io;
+	memset(req, 0, sizeof(*req));
+	req->srv = srv;
+	req->cached = true;
+	req->spare_io = io;
+	req->fd = fd;
+	req->socktype = socktype;
+	if (peer != NULL && peerlen > 0 && peerlen <= sizeof(req->peer)) {
+		memcpy(&req->peer, peer, peerlen);
+		req->peerlen = peerlen;
+	}
+	return req;
+}
+
+/* A stream connection's per-request socket options. */
+static void
+request_conn_opts(struct sockserv_server *srv, int fd)
+{
+	int one = 1;
+
+	if (srv->opt.tcp_nodelay && (srv->family == AF_INET ||
+	    srv->family == AF_INET6))
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+}
+
+/*
+ * get_request: accept a connection or receive a datagram.  NULL when
+ * nothing came (EAGAIN: another waiter got it) or on error; the caller
+ * drops it silently, as CPython does.
+ */
+struct sockserv_request *
+request_get(struct sockserv_server *srv)
+{
+	struct sockserv_request *req;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	ssize_t n;
+	int fd;
+
+	if (srv->socktype == SOCK_STREAM) {
+		do
+			fd = accept4(srv->fd, (struct sockaddr *)&ss, &sslen,
+			    SOCK_CLOEXEC);
+		while (fd == -1 && errno == EINTR);
+		if (fd == -1)
+			return NULL;
+		request_conn_opts(srv, fd);
+		if ((req = request_take(srv, fd, SOCK_STREAM,
+		    (struct sockaddr *)&ss, sslen, 0)) == NULL)
+			close(fd);
+		return req;
+	}
+	if ((req = request_take(srv, srv->fd, SOCK_DGRAM, NULL, 0,
+	    srv->opt.max_packet_size)) == NULL)
+		return NULL;
+	do
+		n = recvfrom(srv->fd, req->pktbuf, srv->opt.max_packet_size,
+		    0, (struct sockaddr *)&req->peer, &sslen);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		request_free(req);
+		return NULL;
+	}
+	req->peerlen = sslen;
+	req->pkt = req->pktbuf;
+	req->pktlen = (size_t)n;
+	return req;
+}
+
+/*
+ * finish_request: run the handler.  0 if it succeeded, 1 if setup or
+ * handle failed; finish runs after handle in every case.
+ */
+int
+request_finish(struct sockserv_request *req)
+{
+	const struct sockserv_handler *h = &req->srv->h;
+	int rv = 0;
+
+	if (h->setup != NULL && h->setup(req) == -1)
+		return 1;
+	if (h->handle != NULL && h->handle(req) == -1)
+		rv = 1;
+	if (h->finish != NULL)
+		h->finish(req);
+	return rv;
+}
+
+void
+request_error(struct sockserv_request *req)
+{
+	struct sockserv_server *srv = req->srv;
+
+	if (srv->hooks.handle_error != NULL)
+		srv->hooks.handle_error(srv, req);
+	else
+		sockserv_handle_error(srv, req);
+}
+
+/* shutdown_request, at most once; the shared datagram socket stays. */
+void
+request_shutdown(struct sockserv_request *req)
+{
+	if (req->closed)
+		return;
+	req->closed = true;
+	if (req->socktype != SOCK_STREAM || req->fd < 0)
+		return;
+	(void)shutdown(req->fd, SHUT_WR);
+	close(req->fd);
+	req->fd = -1;
+}
+
+/* close_request only: a forking parent's copy of the connection. */
+void
+request_close(struct sockserv_request *req)
+{
+	if (req->closed)
+		return;
+	req->closed = true;
+	if (req->socktype == SOCK_STREAM && req->fd >= 0) {
+		close(req->fd);
+		req->fd = -1;
+	}
+}
+
+/* The synchronous process_request: handle, report, shut down. */
+void
+request_run(struct sockserv_request *req)
+{
+	if (request_finish(req) != 0)
+		request_error(req);
+	request_shutdown(req);
+}
+
+int
+sockserv_process_request(struct sockserv_server *srv,
+    struct sockserv_request *req)
+{
+	switch (srv->opt.mode) {
+	case SOCKSERV_FORK:
+		if (!srv->in_worker)
+			return fork_process(srv, req);
+		break;
+	case SOCKSERV_THREAD:
+		return thread_process(srv, req);
+	case SOCKSERV_SYNC:
+	case SOCKSERV_PREFORK:
+		break;
+	}
+	request_run(req);
+	return 0;
+}
+
+void
+sockserv_handle_error(struct sockserv_server *srv,
+    struct sockserv_request *req)
+{
+	char addr[SOCKSERV_ADDRSTRLEN], line[SOCKSERV_ADDRSTRLEN + 96];
+	int e = errno, n;
+
+	if (req->peerlen == 0 || sockserv_sockaddr_format(
+	    (const struct sockaddr *)&req->peer, req->peerlen, addr,
+	    sizeof(addr)) < 0)
+		snprintf(addr, sizeof(addr), "unknown");
+	n = snprintf(line, sizeof(line),
+	    "sockserv[%ld]: error processing request from %s\n",
+	    (long)getpid(), addr);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+	errno = e;
+}
+
+/* ------------------------------------------------------ engine entry points */
+
+static int
+serve_one(struct sockserv_server *srv, struct sockserv_request *req)
+{
+	int rv = 0;
+
+	if (srv->hooks.verify_request == NULL ||
+	    srv->hooks.verify_request(srv, req)) {
+		if ((rv = request_finish(req)) != 0)
+			request_error(req);
+	}
+	request_shutdown(req);
+	request_free(req);
+	return rv;
+}
+
+int
+sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	request_conn_opts(srv, conn_fd);
+	req = request_new(srv, conn_fd, SOCK_STREAM, peer, peerlen, 0);
+	if (req == NULL) {
+		(void)shutdown(conn_fd, SHUT_WR);
+		close(conn_fd);
+		return 1;
+	}
+	return serve_one(srv, req);
+}
+
+int
+sockserv_serve_datagram(struct sockserv_server *srv, const void *pkt,
+    size_t len, const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	req = request_new(srv, srv->fd, SOCK_DGRAM, peer, peerlen, 0);
+	if (req == NULL)
+		return 1;
+	req->pkt = pkt;
+	req->pktlen = len;
+	return serve_one(srv, req);
+}
+
+/* ----------------------------------------------------------------- accessors */
+
+int
+sockserv_request_fd(const struct sockserv_request *req)
+{
+	return req->fd;
+}
+
+int
+sockserv_request_socktype(const struct sockserv_request *req)
+{
+	return req->socktype;
+}
+
+const struct sockaddr *
+sockserv_request_client(const struct sockserv_request *req, socklen_t *len)
+{
+	if (len != NULL)
+		*len = req->peerlen;
+	return (const struct sockaddr *)&req->peer;
+}
+
+struct sockserv_server *
+sockserv_request_server(const struct sockserv_request *req)
+{
+	return req->srv;
+}
+
+void *
+sockserv_request_context(const struct sockserv_request *req)
+{
+	return req->srv->ctx;
+}
+
+void *
+sockserv_request_data(const struct sockserv_request *req)
+{
+	return req->data;
+}
+
+void
+sockserv_request_set_data(struct sockserv_request *req, void *data)
+{
+	req->data = data;
+}
+
+struct sockserv_io *
+sockserv_request_io(struct sockserv_request *req)
+{
+	if (req->socktype != SOCK_STREAM || req->fd < 0) {
+		errno = req->fd < 0 ? EBADF : EOPNOTSUPP;
+		return NULL;
+	}
+	if (req->io != NULL)
+		return req->io;
+	if (req->spare_io != NULL) {
+		req->io = req->spare_io;
+		req->spare_io = NULL;
+		req->io->fd = req->fd;
+		req->io->off = req->io->len = 0;
+		req->io->timeout_ms = sock_poll_ms(req->srv->opt.io_timeout);
+	} else
+		req->io = sockserv_io_new(req->fd,
+		    sock_poll_ms(req->srv->opt.io_timeout));
+	return req->io;
+}
+
+const void *
+sockserv_request_packet(const struct sockserv_request *req, size_t *len)
+{
+	if (len != NULL)
+		*len = req->pktlen;
+	return req->pkt;
+}
+
+/* The reply to a datagram's sender; on a stream, a write to the peer. */
+int
+sockserv_reply(struct sockserv_request *req, const void *buf, size_t len)
+{
+	struct sockserv_io *io;
+	struct pollfd pfd;
+	ssize_t n;
+
+	if (req->socktype == SOCK_STREAM) {
+		if ((io = sockserv_request_io(req)) == NULL)
+			return -1;
+		return sockserv_io_write(io, buf, len);
+	}
+	if (req->peerlen <= sizeof(sa_family_t)) {
+		errno = EDESTADDRREQ;	/* an unbound Unix datagram client */
+		return -1;
+	}
+	for (;;) {
+		n = sendto(req->fd, buf, len, MSG_NOSIGNAL,
+		    (const struct sockaddr *)&req->peer, req->peerlen);
+		if (n >= 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -1;
+		pfd.fd = req->fd;
+		pfd.events = POLLOUT;
+		n = poll(&pfd, 1, sock_poll_ms(req->srv->opt.io_timeout));
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (n == -1 && errno != EINTR)
+			return -1;
+	}
+}

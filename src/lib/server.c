@@ -1,1 +1,548 @@
-/* PLACEHOLDER: not written yet */
+/*
+ * server.c -- the server object and BaseServer's loop: construction
+ * (bind and activate, or wrap an inherited socket), serve_forever,
+ * handle_request, shutdown and server_close.  shutdown() is a flag plus a
+ * byte in a self-pipe, so it is async-signal-safe, wakes the loop at once
+ * and is re-checked after every wake-up: no request is accepted after it,
+ * and one requested before the loop starts is honoured when it does.
+ * While the fork or thread cap is reached the loop does not poll the
+ * listener at all; it waits for a child (pidfd) or a thread (a byte in
+ * the self-pipe) to finish.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockserv-int.h"
+
+void
+sockserv_options_init(struct sockserv_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->mode = SOCKSERV_SYNC;
+	opt->request_queue_size = 5;
+	opt->allow_reuse_address = false;
+	opt->allow_reuse_port = false;
+	opt->timeout = -1;
+	opt->io_timeout = -1;
+	opt->tcp_nodelay = false;
+	opt->max_packet_size = 8192;
+	opt->max_children = 40;
+	opt->block_on_close = true;
+	opt->daemon_threads = false;
+	opt->workers = 4;
+	opt->socket_mode = 0666;
+}
+
+static struct sockserv_server *
+server_alloc(const struct sockserv_handler *h,
+    const struct sockserv_options *opt)
+{
+	struct sockserv_server *srv;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return NULL;
+	if (opt != NULL)
+		srv->opt = *opt;
+	else
+		sockserv_options_init(&srv->opt);
+	if (srv->opt.max_packet_size == 0)
+		srv->opt.max_packet_size = 1;
+	if (srv->opt.max_children < 1)
+		srv->opt.max_children = 1;
+	if (srv->opt.workers < 1)
+		srv->opt.workers = 1;
+	if (h != NULL)
+		srv->h = *h;
+	srv->fd = -1;
+	srv->stop_rd = -1;
+	srv->wake_rd = -1;
+	atomic_init(&srv->wake_wr, -1);
+	atomic_init(&srv->stop_wr, -1);
+	if (srv->opt.mode == SOCKSERV_PREFORK && prefork_init(srv) == -1) {
+		free(srv);
+		return NULL;
+	}
+	srv->refs = 1;
+	srv->creator = getpid();
+	atomic_init(&srv->stop, 0);
+	pthread_mutex_init(&srv->lock, NULL);
+	TAILQ_INIT(&srv->done);
+	return srv;
+}
+
+void
+server_release(struct sockserv_server *srv)
+{
+	bool last;
+
+	pthread_mutex_lock(&srv->lock);
+	last = --srv->refs == 0;
+	pthread_mutex_unlock(&srv->lock);
+	if (!last)
+		return;
+	request_cache_free(srv);
+	pthread_mutex_destroy(&srv->lock);
+	if (srv->stopping != NULL)
+		munmap(srv->stopping, sizeof(*srv->stopping));
+	free(srv->unix_path);
+	free(srv->kids);
+	free(srv);
+}
+
+/* Take ownership of a bound socket: learn its type and address. */
+static int
+server_adopt(struct sockserv_server *srv, int fd)
+{
+	socklen_t len = sizeof(int);
+
+	if (sock_set_nonblock_cloexec(fd) == -1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &srv->socktype, &len) == -1)
+		return -1;
+	if (srv->socktype != SOCK_STREAM && srv->socktype != SOCK_DGRAM) {
+		errno = ESOCKTNOSUPPORT;
+		return -1;
+	}
+	srv->addrlen = sizeof(srv->addr);
+	if (getsockname(fd, (struct sockaddr *)&srv->addr, &srv->addrlen)
+	    == -1)
+		return -1;
+	srv->family = srv->addr.ss_family;
+	srv->fd = fd;
+	return 0;
+}
+
+static void
+server_free_early(struct sockserv_server *srv)
+{
+	int e = errno;
+
+	server_release(srv);
+	errno = e;
+}
+
+struct sockserv_server *
+sockserv_server_new_fd(int fd, const struct sockserv_handler *h,
+    const struct sockserv_options *opt)
+{
+	struct sockserv_server *srv;
+	int e;
+
+	if ((srv = server_alloc(h, opt)) == NULL ||
+	    server_adopt(srv, fd) == -1) {
+		e = errno;
+		if (srv != NULL)
+			server_free_early(srv);
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	return srv;
+}
+
+/* Remember the socket file we created, to remove it (only it) at close. */
+static int
+server_own_path(struct sockserv_server *srv, const struct sockserv_addr *a)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+	struct stat st;
+
+	if ((srv->unix_path = strdup(sun->sun_path)) == NULL)
+		return -1;
+	if (stat(srv->unix_path, &st) == -1)
+		return -1;
+	srv->unix_dev = st.st_dev;
+	srv->unix_ino = st.st_ino;
+	return 0;
+}
+
+struct sockserv_server *
+sockserv_server_new_addr(const struct sockserv_addr *a,
+    const struct sockserv_handler *h, const struct sockserv_options *opt)
+{
+	struct sockserv_server *srv;
+	int fd, e;
+
+	if ((srv = server_alloc(h, opt)) == NULL)
+		return NULL;
+	if ((fd = sockserv_listen(a, &srv->opt)) == -1) {
+		server_free_early(srv);
+		return NULL;
+	}
+	if (server_adopt(srv, fd) == -1 || (a->family == AF_UNIX &&
+	    server_own_path(srv, a) == -1)) {
+		e = errno;
+		if (a->family == AF_UNIX)
+			unlink(((const struct sockaddr_un *)&a->sa)->sun_path);
+		close(fd);
+		server_free_early(srv);
+		errno = e;
+		return NULL;
+	}
+	return srv;
+}
+
+struct sockserv_server *
+sockserv_server_new(const char *url, const struct sockserv_handler *h,
+    const struct sockserv_options *opt)
+{
+	struct sockserv_addr a;
+
+	if (sockserv_addr_parse(url, &a, NULL, 0) == -1)
+		return NULL;
+	return sockserv_server_new_addr(&a, h, opt);
+}
+
+void
+sockserv_server_set_hooks(struct sockserv_server *srv,
+    const struct sockserv_hooks *hooks)
+{
+	if (hooks != NULL)
+		srv->hooks = *hooks;
+	else
+		memset(&srv->hooks, 0, sizeof(srv->hooks));
+}
+
+void
+sockserv_server_set_context(struct sockserv_server *srv, void *ctx)
+{
+	srv->ctx = ctx;
+}
+
+void *
+sockserv_server_context(const struct sockserv_server *srv)
+{
+	return srv->ctx;
+}
+
+int
+sockserv_server_fileno(const struct sockserv_server *srv)
+{
+	return srv->fd;
+}
+
+int
+sockserv_server_socktype(const struct sockserv_server *srv)
+{
+	return srv->socktype;
+}
+
+const struct sockserv_options *
+sockserv_server_options(const struct sockserv_server *srv)
+{
+	return &srv->opt;
+}
+
+const struct sockaddr *
+sockserv_server_address(const struct sockserv_server *srv, socklen_t *len)
+{
+	if (len != NULL)
+		*len = srv->addrlen;
+	return (const struct sockaddr *)&srv->addr;
+}
+
+int
+sockserv_server_active(const struct sockserv_server *srv)
+{
+	struct sockserv_server *s = (struct sockserv_server *)srv;
+
+	if (srv->opt.mode == SOCKSERV_THREAD)
+		return thread_active(s);
+	return srv->nkids;
+}
+
+/* ------------------------------------------------------------- the self-pipe */
+
+/*
+ * The self-pipe, made when a loop first needs it rather than with the
+ * server: a server that only runs sockserv_serve_connection (a forked
+ * child of sockservd) never pays for it.  Only the serving thread creates
+ * it; shutdown() sets its flag before it looks for the pipe and the loop
+ * checks the flag after creating it, so a wake-up is never lost.
+ */
+int
+server_wake_init(struct sockserv_server *srv)
+{
+	int p[2];
+
+	if (srv->wake_rd >= 0)
+		return 0;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	srv->wake_rd = p[0];
+	atomic_store(&srv->wake_wr, p[1]);
+	return 0;
+}
+
+/*
+ * Close the self-pipe.  With `lock', under srv->lock, since a finishing
+ * thread writes to it under the lock; a new child (where no other thread
+ * exists and the lock may have been copied held) passes false.
+ */
+void
+server_wake_close(struct sockserv_server *srv, bool lock)
+{
+	int fd;
+
+	if (lock)
+		pthread_mutex_lock(&srv->lock);
+	if ((fd = atomic_exchange(&srv->wake_wr, -1)) >= 0)
+		close(fd);
+	if (srv->wake_rd >= 0)
+		close(srv->wake_rd);
+	srv->wake_rd = -1;
+	if (lock)
+		pthread_mutex_unlock(&srv->lock);
+}
+
+/* Async-signal-safe: one write(2), errno preserved. */
+void
+server_wake(struct sockserv_server *srv)
+{
+	int e = errno, fd = atomic_load(&srv->wake_wr);
+
+	if (fd >= 0)
+		(void)!write(fd, "", 1);
+	errno = e;
+}
+
+void
+server_drain(struct sockserv_server *srv)
+{
+	char buf[64];
+
+	while (srv->wake_rd >= 0 && read(srv->wake_rd, buf, sizeof(buf)) > 0)
+		;
+}
+
+void
+sockserv_shutdown(struct sockserv_server *srv)
+{
+	atomic_store(&srv->stop, 1);
+	prefork_signal(srv);
+	server_wake(srv);
+}
+
+/* ------------------------------------------------------------------ the loop */
+
+/* _handle_request_noblock: get, verify, process; shutdown exactly once. */
+int
+server_handle_noblock(struct sockserv_server *srv)
+{
+	struct sockserv_request *req;
+	int rv;
+
+	if ((req = request_get(srv)) == NULL)
+		return 0;
+	if (srv->hooks.verify_request != NULL &&
+	    !srv->hooks.verify_request(srv, req)) {
+		request_shutdown(req);
+		request_free(req);
+		return 0;
+	}
+	srv->handoff = false;
+	if (srv->hooks.process_request != NULL)
+		rv = srv->hooks.process_request(srv, req);
+	else
+		rv = sockserv_process_request(srv, req);
+	if (srv->handoff)
+		return 0;	/* a thread owns the request now */
+	if (rv == -1)
+		request_error(req);
+	request_shutdown(req);
+	request_free(req);
+	return 0;
+}
+
+static bool
+server_accepting(struct sockserv_server *srv)
+{
+	if (srv->opt.mode == SOCKSERV_FORK)
+		return !fork_full(srv);
+	if (srv->opt.mode == SOCKSERV_THREAD)
+		return !thread_full(srv);
+	return true;
+}
+
+/* Our own housekeeping each turn, before the service_actions hook. */
+static void
+server_collect(struct sockserv_server *srv)
+{
+	if (srv->opt.mode == SOCKSERV_FORK)
+		(void)kids_reap(srv, false);
+	else if (srv->opt.mode == SOCKSERV_THREAD)
+		thread_join_done(srv);
+}
+
+/*
+ * One wait: the self-pipe, the listener unless at the cap, and our
+ * children's pidfds when the fork cap is reached.  Returns poll's result
+ * with *ready telling whether the listener is readable.
+ */
+static int
+server_wait(struct sockserv_server *srv, struct pollfd *pfd, int max,
+    int ms, bool *ready)
+{
+	bool accepting = server_accepting(srv);
+	int n = 0, r, k;
+
+	*ready = false;
+	pfd[n].fd = srv->wake_rd;
+	pfd[n++].events = POLLIN;
+	if (accepting) {
+		pfd[n].fd = srv->fd;
+		pfd[n++].events = POLLIN;
+	} else if (srv->opt.mode == SOCKSERV_FORK) {
+		k = kids_pollfds(srv, pfd + n, max - n);
+		if (k < srv->nkids && (ms < 0 || ms > 50))
+			ms = 50;	/* no pidfd for some: poll for them */
+		n += k;
+	}
+	if ((r = poll(pfd, (nfds_t)n, ms)) == -1)
+		return errno == EINTR ? 0 : -1;
+	if (pfd[0].revents != 0)
+		server_drain(srv);
+	if (accepting && pfd[1].revents != 0)
+		*ready = true;
+	return r;
+}
+
+static struct pollfd *
+server_pollfds(struct sockserv_server *srv, int *max)
+{
+	*max = 2 + (srv->opt.mode == SOCKSERV_FORK ? srv->opt.max_children :
+	    0);
+	return calloc((size_t)*max, sizeof(struct pollfd));
+}
+
+int
+sockserv_serve_forever(struct sockserv_server *srv, double poll_interval)
+{
+	struct pollfd *pfd;
+	bool ready;
+	int max, rv = 0;
+
+	if (srv->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (srv->opt.mode == SOCKSERV_PREFORK && !srv->in_worker)
+		return prefork_serve(srv, poll_interval);
+	if (server_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
+	    (pfd = server_pollfds(srv, &max)) == NULL)
+		return -1;
+	while (!atomic_load(&srv->stop)) {
+		if (server_wait(srv, pfd, max, sock_poll_ms(poll_interval),
+		    &ready) == -1) {
+			rv = -1;
+			break;
+		}
+		if (atomic_load(&srv->stop))
+			break;
+		if (ready)
+			(void)server_handle_noblock(srv);
+		server_collect(srv);
+		if (srv->hooks.service_actions != NULL)
+			srv->hooks.service_actions(srv);
+	}
+	free(pfd);
+	atomic_store(&srv->stop, 0);
+	return rv;
+}
+
+static void
+server_timeout(struct sockserv_server *srv)
+{
+	if (srv->hooks.handle_timeout != NULL)
+		srv->hooks.handle_timeout(srv);
+	else if (srv->opt.mode == SOCKSERV_FORK)
+		(void)kids_reap(srv, false);
+}
+
+int
+sockserv_handle_request(struct sockserv_server *srv)
+{
+	double timeout = srv->opt.timeout, deadline = 0, left = -1;
+	struct pollfd *pfd;
+	bool ready;
+	int max;
+
+	if (srv->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (server_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
+	    (pfd = server_pollfds(srv, &max)) == NULL)
+		return -1;
+	if (timeout >= 0)
+		deadline = sock_monotonic() + timeout;
+	for (;;) {
+		if (timeout >= 0 && (left = deadline - sock_monotonic()) < 0)
+			left = 0;
+		if (server_wait(srv, pfd, max, sock_poll_ms(left), &ready)
+		    == -1) {
+			free(pfd);
+			return -1;
+		}
+		if (ready) {
+			free(pfd);
+			return server_handle_noblock(srv);
+		}
+		server_collect(srv);
+		if (timeout >= 0 && sock_monotonic() >= deadline) {
+			free(pfd);
+			server_timeout(srv);
+			return 0;
+		}
+	}
+}
+
+/* Remove the socket file we bound, if it is still ours. */
+static void
+server_unlink(struct sockserv_server *srv)
+{
+	struct stat st;
+
+	if (srv->unix_path == NULL || getpid() != srv->creator)
+		return;
+	if (stat(srv->unix_path, &st) == 0 && st.st_dev == srv->unix_dev &&
+	    st.st_ino == srv->unix_ino)
+		(void)unlink(srv->unix_path);
+}
+
+void
+sockserv_server_close(struct sockserv_server *srv)
+{
+	int i;
+
+	if (srv == NULL)
+		return;
+	if (srv->fd >= 0) {
+		close(srv->fd);
+		srv->fd = -1;
+	}
+	server_unlink(srv);
+	if (srv->opt.mode == SOCKSERV_THREAD)
+		thread_close(srv);
+	else if (srv->opt.mode == SOCKSERV_PREFORK)
+		prefork_close(srv);
+	else
+		(void)kids_reap(srv, srv->opt.block_on_close);
+	for (i = 0; i < srv->nkids; i++)
+		if (srv->kids[i].pidfd >= 0)
+			close(srv->kids[i].pidfd);
+	srv->nkids = 0;
+	server_wake_close(srv, true);
+	server_release(srv);
+}

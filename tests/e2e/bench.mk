@@ -1,1 +1,4 @@
-# tests/e2e/bench.mk: rules are added by the subsystem that owns it.
+# The benchmark's smoke test: keeps contrib/bench working, asserts nothing
+# about speed.
+TESTS += tests/e2e/t-bench-smoke.sh
+dist_check_SCRIPTS += tests/e2e/t-bench-smoke.sh

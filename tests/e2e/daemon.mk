@@ -1,1 +1,21 @@
-# tests/e2e/daemon.mk: rules are added by the subsystem that owns it.
+# tests/e2e/daemon.mk: end-to-end scenarios of sockservd, one per file.
+# Each starts the real daemon from the build tree on a temporary loopback
+# config (tests/e2e/lib.sh) and needs the test modules of tests/mod.
+EXTRA_DIST += tests/e2e/lib.sh
+
+E2E_DAEMON_TESTS = \
+	tests/e2e/t-modes-echo.sh \
+	tests/e2e/t-conf-errors.sh \
+	tests/e2e/t-fork-nozombie.sh \
+	tests/e2e/t-max-children.sh \
+	tests/e2e/t-reload-load.sh \
+	tests/e2e/t-reload-module.sh \
+	tests/e2e/t-reload-bad.sh \
+	tests/e2e/t-prefork-respawn.sh \
+	tests/e2e/t-crashloop.sh \
+	tests/e2e/t-sigterm-drain.sh \
+	tests/e2e/t-daemon-mode.sh \
+	tests/e2e/t-valgrind-reload.sh
+
+TESTS += $(E2E_DAEMON_TESTS)
+dist_check_SCRIPTS += $(E2E_DAEMON_TESTS)

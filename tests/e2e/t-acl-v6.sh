@@ -1,0 +1,56 @@
+#!/bin/sh
+# t-acl-v6: address rules for IPv6 and IPv4-mapped clients.  On [::1]:
+# deny ::1/128 closes a ::1 client, allow ::1/128 serves it.  On a
+# dual-stack `*' listener with allow 127.0.0.0/8, a 127.0.0.1 client (seen
+# as ::ffff:127.0.0.1) is served and a ::1 client is closed.  Fork and
+# prefork (master and worker admission).  Skipped without IPv6.
+. "$top_srcdir/tests/e2e/lib-priv.sh"
+have_ipv6 || skip "no IPv6 on loopback"
+
+MODES="fork prefork"
+conf=$T/sockserv.conf
+{
+	for m in $MODES; do
+		p1=$(free_port); p2=$(free_port); p3=$(free_port)
+		echo "$p1 $p2 $p3" >"$T/ports.$m"
+		cat <<EOC
+service deny6_$m {
+	listen = "tcp://[::1]:$p1"
+	module = "echo"
+	mode = "$m"
+	deny = { "::1/128" }
+}
+service allow6_$m {
+	listen = "tcp://[::1]:$p2"
+	module = "echo"
+	mode = "$m"
+	allow = { "::1/128" }
+}
+service mapped_$m {
+	listen = "tcp://*:$p3"
+	module = "echo"
+	mode = "$m"
+	allow = { "127.0.0.0/8" }
+}
+EOC
+	done
+} | write_conf "$conf"
+# conf_listen_urls rewrites `*' to 127.0.0.1; [::1] ones are polled as is.
+start_daemon "$conf"
+
+expect() {	# SRC HOST PORT WANT
+	local got
+	got=$(pc from "$1" "$2" "$3" "x") || fail "$m: client $1 -> $2:$3 failed"
+	[ "$got" = "$4" ] || fail "$m: $1 -> [$2]:$3: got '$got', expected '$4'"
+}
+for m in $MODES; do
+	set -- $(cat "$T/ports.$m")
+	expect ::1 ::1 "$1" CLOSED
+	expect ::1 ::1 "$2" REPLY:x
+	expect 127.0.0.1 127.0.0.1 "$3" REPLY:x
+	expect ::1 ::1 "$3" CLOSED
+	expect 127.0.0.1 127.0.0.1 "$3" REPLY:x
+	wait_until 5 log_has "deny6_$m.*::1" || fail "$m: refusal of ::1 not logged"
+done
+stop_daemon TERM
+[ "$DAEMON_STATUS" = 0 ] || fail "daemon exited $DAEMON_STATUS after SIGTERM"

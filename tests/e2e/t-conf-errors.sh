@@ -1,0 +1,106 @@
+#!/bin/sh
+# t-conf-errors: each kind of configuration error makes sockservd exit 78
+# (both at start-up and with -t) and names FILE:LINE with the right line; a
+# file with several errors reports all of them; -t on a good config prints
+# `configuration OK', exits 0 and binds nothing.
+. "$top_srcdir/tests/e2e/lib.sh"
+
+port=$(free_port)
+
+# check_bad NAME LINE TOKEN: $T/NAME.conf must be rejected with 78 and a
+# `FILE:LINE:' message containing TOKEN, by -t and by a real start.
+check_bad() {
+	local f=$T/$1.conf line=$2 tok=$3 how rc
+	for how in -t -f; do
+		rc=0
+		timeout 20 "$SOCKSERVD" "$how" -c "$f" -p "$T/$1.pid" \
+		    >"$T/$1$how.out" 2>&1 || rc=$?
+		[ "$rc" = 78 ] ||
+		    fail "$1 ($how): exit $rc, expected 78: $(cat "$T/$1$how.out")"
+		grep -F -- "$f:$line:" "$T/$1$how.out" | grep -qF -- "$tok" ||
+		    fail "$1 ($how): no '$f:$line: ...$tok...' in: $(cat "$T/$1$how.out")"
+	done
+}
+
+svc() {	# svc BODY-LINES...: a service block around the given lines
+	echo 'service s {'
+	for l in "$@"; do echo "	$l"; done
+	echo '}'
+}
+L="listen = \"tcp://127.0.0.1:$port\""
+
+svc "$L" 'module = "echo"' 'bogus_key = 1' >"$T/unknown-key.conf"
+check_bad unknown-key 4 bogus_key
+
+svc "$L" 'module = "echo"' 'max_children = "many"' >"$T/wrong-type.conf"
+check_bad wrong-type 4 max_children
+
+svc "$L" 'module = "nosuchmod"' >"$T/unknown-module.conf"
+check_bad unknown-module 3 nosuchmod
+
+svc 'listen = "tcp://127.0.0.1:notaport"' 'module = "echo"' >"$T/bad-address.conf"
+check_bad bad-address 2 notaport
+
+svc "$L" 'module = "echo"' 'mode = "forky"' >"$T/unknown-mode.conf"
+check_bad unknown-mode 4 forky
+
+svc "$L" 'module = "slow"' 'slow {' '	delay_ms = 1' '	nope = 2' '}' \
+    >"$T/unknown-modopt.conf"
+check_bad unknown-modopt 6 nope
+
+svc "$L" 'module = "badabi"' >"$T/bad-abi.conf"
+check_bad bad-abi 3 ABI
+
+# No service at all: 78, and the message names the file.
+echo 'log_level = "info"' >"$T/no-service.conf"
+for how in -t -f; do
+	rc=0
+	timeout 20 "$SOCKSERVD" "$how" -c "$T/no-service.conf" -p "$T/ns.pid" \
+	    >"$T/ns.out" 2>&1 || rc=$?
+	[ "$rc" = 78 ] || fail "no service ($how): exit $rc, expected 78"
+	grep -qF "$T/no-service.conf" "$T/ns.out" ||
+	    fail "no service ($how): file not named: $(cat "$T/ns.out")"
+done
+
+# Several errors in one file: every one is reported with its line.
+cat >"$T/several.conf" <<EOC
+service a {
+	listen = "tcp://127.0.0.1:$port"
+	module = "nosuchmod1"
+}
+service b {
+	listen = "tcp://127.0.0.1:notaport"
+	module = "echo"
+}
+service c {
+	listen = "unix://$T/c.sock"
+	module = "echo"
+	mode = "forky"
+}
+EOC
+rc=0
+timeout 20 "$SOCKSERVD" -t -c "$T/several.conf" >"$T/several.out" 2>&1 || rc=$?
+[ "$rc" = 78 ] || fail "several errors: exit $rc, expected 78"
+for e in 3:nosuchmod1 6:notaport 12:forky; do
+	grep -F -- "$T/several.conf:${e%%:*}:" "$T/several.out" |
+	    grep -qF -- "${e#*:}" ||
+	    fail "several errors: '${e#*:}' not reported at line ${e%%:*}: $(cat "$T/several.out")"
+done
+
+# -t on a good config: `configuration OK', 0, nothing bound, nothing left.
+cat >"$T/good.conf" <<EOC
+service good {
+	listen = { "tcp://127.0.0.1:$port", "unix://$T/good.sock" }
+	module = "echo"
+	mode = "prefork"
+}
+EOC
+rc=0
+timeout 20 "$SOCKSERVD" -t -c "$T/good.conf" -p "$T/good.pid" \
+    >"$T/good.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "-t on a good config: exit $rc: $(cat "$T/good.out")"
+grep -q 'configuration OK' "$T/good.out" ||
+    fail "-t did not print 'configuration OK': $(cat "$T/good.out")"
+[ ! -e "$T/good.sock" ] || fail "-t created the unix socket file"
+[ ! -e "$T/good.pid" ] || fail "-t wrote the pidfile"
+client refused "tcp://127.0.0.1:$port" || fail "-t left port $port answering"
