@@ -3,9 +3,9 @@
  * each input is written to a temporary file and given to conf_load, the
  * very function behind `sockservd -t', start-up and SIGHUP; a valid
  * result is freed again.  Log output goes to /dev/null so the fuzzer's
- * own reports stay readable (FUZZ_VERBOSE=1 keeps them on stderr).  Modules are looked up in
- * $SOCKSERV_MODULE_DIR when set (point it at the build tree's .libs to
- * let inputs load the real modules and reach their check hooks).
+ * own reports stay readable (FUZZ_VERBOSE=1 keeps them on stderr).  Modules are
+ * looked up in $SOCKSERV_MODULE_DIR when set (point it at the build tree's
+ * .libs to let inputs load the real modules and reach their check hooks).
  */
 #include "config.h"
 
@@ -19,10 +19,10 @@
 
 #include "sockservd.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char	 dir[64], path[96];
-static int	 fd = -1;
+static char dir[64], path[96];
+static int fd = -1;
 
 /*
  * The file lives in a private directory: run as root, the loader
@@ -39,11 +39,11 @@ setup(void)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/sockserv.conf", dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1)
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1)
 		return -1;
 	log_init(0);
-	if (getenv("FUZZ_VERBOSE") != NULL)	/* to see why inputs fail */
+	if (getenv("FUZZ_VERBOSE") != NULL) /* to see why inputs fail */
 		return 0;
 	return log_open("/dev/null", LOG_CRIT, false);
 }

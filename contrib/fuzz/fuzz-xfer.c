@@ -16,7 +16,7 @@
 
 #include "xfer-proto.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_request(const char *line, size_t len)

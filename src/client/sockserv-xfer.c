@@ -32,31 +32,31 @@
 
 #include "xfer-proto.h"
 
-#define EX_OK_		0
-#define EX_REFUSED	1	/* the server said err */
-#define EX_CONN		2	/* connection failed, lost, or protocol error */
-#define EX_VERIFY	3	/* size or checksum mismatch */
-#define EX_LOCAL	4	/* a local file could not be read or written */
-#define EX_USAGE_	64
+#define EX_OK_	   0
+#define EX_REFUSED 1 /* the server said err */
+#define EX_CONN	   2 /* connection failed, lost, or protocol error */
+#define EX_VERIFY  3 /* size or checksum mismatch */
+#define EX_LOCAL   4 /* a local file could not be read or written */
+#define EX_USAGE_  64
 
-#define BUFSZ		65536
+#define BUFSZ 65536
 
 static const char *progname = "sockserv-xfer";
 static int opt_quiet;
 static int opt_timeout = 30;
-static double opt_rate;		/* bytes/s; 0: unlimited */
+static double opt_rate; /* bytes/s; 0: unlimited */
 
 struct conn {
-	int	fd;
-	size_t	off, len;
-	char	buf[BUFSZ];
+	int fd;
+	size_t off, len;
+	char buf[BUFSZ];
 };
 
 struct progress {
-	int		 on;
-	const char	*name;
-	uint64_t	 size, start, done;	/* done: absolute position */
-	double		 t0, last;
+	int on;
+	const char *name;
+	uint64_t size, start, done; /* done: absolute position */
+	double t0, last;
 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -72,15 +72,15 @@ die(int status, const char *fmt, ...)
 	exit(status);
 }
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 	    "usage: %s [-q] [-r RATE] [-t SECS] TARGET put LOCALFILE [NAME]\n"
 	    "       %s [-q] [-r RATE] [-t SECS] TARGET get NAME [LOCALFILE]\n"
 	    "       %s [-q] [-t SECS] TARGET list\n"
 	    "TARGET is HOST:PORT, [IPV6]:PORT, /path/to/socket or "
-	    "unix:///path\n", progname, progname, progname);
+	    "unix:///path\n",
+	    progname, progname, progname);
 	exit(EX_USAGE_);
 }
 
@@ -98,7 +98,7 @@ now(void)
 static int
 connect_unix(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -113,7 +113,7 @@ connect_unix(const char *path)
 static int
 connect_inet(const char *target)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	char host[512], *port;
 	int fd = -1, rv, saved = 0;
 
@@ -148,7 +148,7 @@ connect_inet(const char *target)
 static void
 conn_open(struct conn *c, const char *target)
 {
-	struct timeval tv = { .tv_sec = opt_timeout };
+	struct timeval tv = {.tv_sec = opt_timeout};
 
 	if (target[0] == '/')
 		c->fd = connect_unix(target);
@@ -163,8 +163,7 @@ conn_open(struct conn *c, const char *target)
 	}
 }
 
-static void __attribute__((noreturn))
-conn_lost(int err)
+static void __attribute__((noreturn)) conn_lost(int err)
 {
 	if (err == EAGAIN || err == EWOULDBLOCK)
 		die(EX_CONN, "connection timed out");
@@ -231,8 +230,7 @@ conn_readline(struct conn *c, char *line)
 
 /* Read a reply; an `err' reply ends the program with its text. */
 static void
-reply_read(struct conn *c, struct xfer_reply *rep, char *line,
-    const char *what)
+reply_read(struct conn *c, struct xfer_reply *rep, char *line, const char *what)
 {
 	size_t n = conn_readline(c, line);
 
@@ -270,7 +268,7 @@ field_crc(const struct xfer_reply *rep, int i)
 static void
 human(char *buf, size_t len, double v)
 {
-	const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	int i = 0;
 
 	while (v >= 1024 && i < 4) {
@@ -311,8 +309,8 @@ progress_draw(struct progress *p, int final)
 }
 
 static void
-progress_start(struct progress *p, const char *name, uint64_t size,
-    uint64_t start)
+progress_start(
+    struct progress *p, const char *name, uint64_t size, uint64_t start)
 {
 	p->on = !opt_quiet && isatty(2);
 	p->name = name;
@@ -332,11 +330,13 @@ progress_add(struct progress *p, size_t n)
 	p->done += n;
 	progress_draw(p, 0);
 	if (opt_rate > 0) {
-		ahead = (double)(p->done - p->start) / opt_rate -
-		    (now() - p->t0);
+		ahead =
+		    (double)(p->done - p->start) / opt_rate - (now() - p->t0);
 		if (ahead > 0)
-			nanosleep(&(struct timespec){ .tv_sec = (time_t)ahead,
-			    .tv_nsec = (long)((ahead - (time_t)ahead) * 1e9) },
+			nanosleep(
+			    &(struct timespec){.tv_sec = (time_t)ahead,
+				.tv_nsec =
+				    (long)((ahead - (time_t)ahead) * 1e9)},
 			    NULL);
 	}
 }
@@ -365,8 +365,8 @@ local_crc(int fd, uint64_t n, const char *path, char *buf)
 		r = pread(fd, buf, n - pos < BUFSZ ? (size_t)(n - pos) : BUFSZ,
 		    (off_t)pos);
 		if (r <= 0)
-			die(EX_LOCAL, "%s: %s", path, r == 0 ?
-			    "file shrank" : strerror(errno));
+			die(EX_LOCAL, "%s: %s", path,
+			    r == 0 ? "file shrank" : strerror(errno));
 		crc = xfer_crc32(crc, buf, (size_t)r);
 		pos += (uint64_t)r;
 	}
@@ -377,14 +377,15 @@ static void
 check_name(const char *name)
 {
 	if (!xfer_name_valid(name, strlen(name)))
-		die(EX_REFUSED, "refused name `%.40s%s': one path component of "
+		die(EX_REFUSED,
+		    "refused name `%.40s%s': one path component of "
 		    "printable ASCII, no space, no leading dot, at most %d "
-		    "bytes", name, strlen(name) > 40 ? "..." : "",
-		    XFER_NAME_MAX);
+		    "bytes",
+		    name, strlen(name) > 40 ? "..." : "", XFER_NAME_MAX);
 }
 
 static int
-cmd_put(struct conn *c, const char *local, const char *name)
+cmd_put(struct conn *c, const char *target, const char *local, const char *name)
 {
 	char line[XFER_LINE_MAX], *buf;
 	struct xfer_reply rep;
@@ -402,6 +403,7 @@ cmd_put(struct conn *c, const char *local, const char *name)
 	if (!S_ISREG(sb.st_mode))
 		die(EX_LOCAL, "%s: not a regular file", local);
 	size = (uint64_t)sb.st_size;
+	conn_open(c, target); /* only once there is something to send */
 	snprintf(line, sizeof(line), "put %s %" PRIu64 "\n", name, size);
 	conn_write(c, line, strlen(line));
 	reply_read(c, &rep, line, name);
@@ -413,8 +415,9 @@ cmd_put(struct conn *c, const char *local, const char *name)
 	progress_start(&p, name, size, off);
 	for (pos = off; pos < size; pos += (uint64_t)n) {
 		if ((n = pread(fd, buf, chunk(size - pos), (off_t)pos)) <= 0)
-			die(EX_LOCAL, "%s: %s", local, n == 0 ?
-			    "file shrank while sending" : strerror(errno));
+			die(EX_LOCAL, "%s: %s", local,
+			    n == 0 ? "file shrank while sending"
+				   : strerror(errno));
 		crc = xfer_crc32(crc, buf, (size_t)n);
 		conn_write(c, buf, (size_t)n);
 		progress_add(&p, (size_t)n);
@@ -422,16 +425,19 @@ cmd_put(struct conn *c, const char *local, const char *name)
 	progress_draw(&p, 1);
 	reply_read(c, &rep, line, name);
 	if (field_num(&rep, 0) != size)
-		die(EX_VERIFY, "%s: size mismatch: server has %" PRIu64
-		    ", sent %" PRIu64, name, field_num(&rep, 0), size);
+		die(EX_VERIFY,
+		    "%s: size mismatch: server has %" PRIu64 ", sent %" PRIu64,
+		    name, field_num(&rep, 0), size);
 	if (field_crc(&rep, 1) != crc)
-		die(EX_VERIFY, "%s: checksum mismatch (server %08" PRIx32
+		die(EX_VERIFY,
+		    "%s: checksum mismatch (server %08" PRIx32
 		    ", local %08" PRIx32 "); the server's partial upload "
-		    "was of other data", name, field_crc(&rep, 1), crc);
+		    "was of other data",
+		    name, field_crc(&rep, 1), crc);
 	if (!opt_quiet)
-		printf("put %s size=%" PRIu64 " offset=%" PRIu64 " sent=%"
-		    PRIu64 " crc=%08" PRIx32 "\n", name, size, off, size - off,
-		    crc);
+		printf("put %s size=%" PRIu64 " offset=%" PRIu64
+		       " sent=%" PRIu64 " crc=%08" PRIx32 "\n",
+		    name, size, off, size - off, crc);
 	free(buf);
 	close(fd);
 	return 0;
@@ -479,13 +485,15 @@ cmd_get(struct conn *c, const char *name, const char *local)
 	off = (uint64_t)sb.st_size;
 	snprintf(line, sizeof(line), "get %s %" PRIu64 "\n", name, off);
 	conn_write(c, line, strlen(line));
-	if (conn_readline(c, line), xfer_parse_reply(line, strlen(line),
-	    &rep) == 0 && !rep.ok) {
+	if (conn_readline(c, line),
+	    xfer_parse_reply(line, strlen(line), &rep) == 0 && !rep.ok) {
 		if (created)
-			unlink(local);	/* nothing of ours to resume */
+			unlink(local); /* nothing of ours to resume */
 		if (rep.code == XFER_E_RANGE)
-			die(EX_VERIFY, "%s: local file is larger than %s on the "
-			    "server", local, name);
+			die(EX_VERIFY,
+			    "%s: local file is larger than %s on the "
+			    "server",
+			    local, name);
 		die(EX_REFUSED, "%s: refused by the server: %.*s (%d)", name,
 		    (int)rep.textlen, rep.text, rep.code);
 	} else if (!rep.ok)
@@ -502,13 +510,15 @@ cmd_get(struct conn *c, const char *name, const char *local)
 		die(EX_LOCAL, "%s: %s", local, strerror(errno));
 	reply_read(c, &rep, line, name);
 	if (field_crc(&rep, 0) != crc)
-		die(EX_VERIFY, "%s: checksum mismatch (server %08" PRIx32
+		die(EX_VERIFY,
+		    "%s: checksum mismatch (server %08" PRIx32
 		    ", local %08" PRIx32 "); %s was not a prefix of %s: remove "
-		    "it and retry", name, field_crc(&rep, 0), crc, local, name);
+		    "it and retry",
+		    name, field_crc(&rep, 0), crc, local, name);
 	if (!opt_quiet)
-		printf("get %s size=%" PRIu64 " offset=%" PRIu64 " received=%"
-		    PRIu64 " crc=%08" PRIx32 "\n", name, size, off, size - off,
-		    crc);
+		printf("get %s size=%" PRIu64 " offset=%" PRIu64
+		       " received=%" PRIu64 " crc=%08" PRIx32 "\n",
+		    name, size, off, size - off, crc);
 	return 0;
 }
 
@@ -575,13 +585,12 @@ main(int argc, char *argv[])
 	target = argv[0];
 	cmd = argv[1];
 	if (strcmp(cmd, "put") == 0 && (argc == 3 || argc == 4)) {
-		conn_open(&c, target);
-		rv = cmd_put(&c, argv[2], argc == 4 ? argv[3] :
-		    base_name(argv[2]));
+		rv = cmd_put(&c, target, argv[2],
+		    argc == 4 ? argv[3] : base_name(argv[2]));
 	} else if (strcmp(cmd, "get") == 0 && (argc == 3 || argc == 4)) {
 		conn_open(&c, target);
-		rv = cmd_get(&c, argv[2], argc == 4 ? argv[3] :
-		    base_name(argv[2]));
+		rv = cmd_get(
+		    &c, argv[2], argc == 4 ? argv[3] : base_name(argv[2]));
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
 		conn_open(&c, target);
 		rv = cmd_list(&c);

@@ -267,12 +267,20 @@ pidfile_remove(void)
 	pidfile_path = NULL;
 }
 
-/* In a forked child: drop the master's pidfile descriptor, keep the file. */
+/*
+ * In a forked child: drop the master's pidfile descriptor (the file
+ * stays) and its end of the readiness pipe, so that a master dying
+ * before it is ready still gives its launcher EOF.
+ */
 void
 pidfile_child(void)
 {
+	if (ready_fd != -1) {
+		(void)close(ready_fd);
+		ready_fd = -1;
+	}
 	if (pidfile_fd == -1 || getpid() == pidfile_pid)
 		return;
-	close(pidfile_fd);
+	(void)close(pidfile_fd);
 	pidfile_fd = -1;
 }

@@ -170,15 +170,19 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return 0;
 	}
-	if (priv_check_config(conf) == -1)
+	if (priv_check_config(conf) == -1) {
+		conf_free(conf);
 		return EXIT_NOPERM;
+	}
 
 	if (!opt_foreground && daemonize_start() == -1) {
 		log_warn("cannot become a daemon");
+		conf_free(conf);
 		daemonize_fail(EXIT_OSERR);
 		return EXIT_OSERR;
 	}
 	if (main_pidfile(conf) == -1) {
+		conf_free(conf);
 		daemonize_fail(EXIT_OSERR);
 		return EXIT_OSERR;
 	}

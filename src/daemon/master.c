@@ -47,7 +47,7 @@
 #define MASTER_BACKOFF_MIN	100	/* ms: out of descriptors, first */
 #define MASTER_BACKOFF_MAX	1000	/* ms: ... and longest pause */
 #define MASTER_REFUSE_WINDOW	1000	/* ms: refusals summarised per */
-#define MASTER_CHECK_TIMEOUT	30000	/* ms: reload's trial conf_load */
+#define MASTER_CHECK_TIMEOUT	10000	/* ms: reload's trial conf_load */
 #define MASTER_KILL_WAIT	5000	/* ms: for SIGKILLed children */
 
 enum master_state {
@@ -104,11 +104,21 @@ master_until(uint64_t when, uint64_t now)
 	return (int)(when - now);
 }
 
+/* Tell systemd (Type=notify) what the master is doing; else nothing. */
 static void
 master_notify(const char *state)
 {
 #ifdef HAVE_SYSTEMD
-	(void)sd_notify(0, state);
+	struct timespec	 ts;
+
+	if (strcmp(state, "RELOADING=1") == 0) {
+		/* Type=notify-reload wants the time of the request too. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		(void)sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)ts.tv_sec * 1000000ULL +
+		    (unsigned long long)ts.tv_nsec / 1000ULL);
+	} else
+		(void)sd_notify(0, state);
 #else
 	(void)state;
 #endif
@@ -383,7 +393,8 @@ master_refuse(struct listener *l, const struct sockaddr *sa, socklen_t len,
 	uint64_t	 now = master_now();
 
 	if (l->refused == 0 && now - l->refused_at >= MASTER_REFUSE_WINDOW) {
-		sockserv_sockaddr_format(sa, len, peer, sizeof(peer));
+		if (sockserv_sockaddr_format(sa, len, peer, sizeof(peer)) < 0)
+			snprintf(peer, sizeof(peer), "unix:");
 		log_notice("service %s: %s: refused %s: %s", l->svc->name,
 		    l->url, peer, why);
 		l->refused_at = now;
@@ -402,7 +413,7 @@ master_refused(uint64_t now)
 		if (l->refused == 0)
 			continue;
 		if (now - l->refused_at >= MASTER_REFUSE_WINDOW) {
-			log_notice("service %s: %s: refused %u more clients",
+			log_notice("service %s: %s: refused %u more",
 			    l->svc->name, l->url, l->refused);
 			l->refused = 0;
 			l->refused_at = now;
@@ -422,7 +433,8 @@ master_admit(struct listener *l, const struct sockaddr *sa, socklen_t len)
 		master_refuse(l, sa, len, "address not allowed");
 		return false;
 	}
-	if (svc->max_per_source > 0 && sa->sa_family != AF_UNIX &&
+	if (svc->max_per_source > 0 &&
+	    (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
 	    supervisor_count_peer(svc, sa) >= svc->max_per_source) {
 		master_refuse(l, sa, len, "max_per_source reached");
 		return false;
@@ -500,6 +512,7 @@ master_accept(struct listener *l)
 
 	for (i = 0; i < MASTER_BATCH && !master_full(l->svc); i++) {
 		len = sizeof(ss);
+		ss.ss_family = AF_UNSPEC;
 		fd = accept4(l->fd, sa, &len, SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -538,6 +551,7 @@ master_recv(struct listener *l)
 
 	for (i = 0; i < MASTER_BATCH && !master_full(l->svc); i++) {
 		len = sizeof(ss);
+		ss.ss_family = AF_UNSPEC;	/* an unbound Unix sender: len 0 */
 		n = recvfrom(l->fd, master_pkt, MASTER_PKT_MAX, MSG_DONTWAIT,
 		    sa, &len);
 		if (n == -1) {
@@ -579,6 +593,8 @@ master_pollset(uint64_t now)
 	if (master_state != MASTER_RUN || now < master_backoff_until)
 		return n;
 	TAILQ_FOREACH(l, &master_listeners, entry) {
+		if (n >= master_npfd)	/* only if growing it failed */
+			break;
 		if (l->svc->mode != MODE_FORK || master_full(l->svc))
 			continue;
 		master_pfd[n].fd = l->fd;
@@ -648,7 +664,7 @@ master_trial_load(void)
 			;
 		if (pfd.revents == 0) {
 			log_warnx("reload: loading the configuration hangs");
-			kill(pid, SIGKILL);
+			(void)kill(pid, SIGKILL);
 		}
 		close(pidfd);
 	}
@@ -700,7 +716,9 @@ master_reload(void)
 		master_notify("READY=1");
 		return;
 	}
-	if (master_bind(new) == -1) {
+	/* An identity the dropped master can no longer give is refused now,
+	   not discovered later by workers that cannot start. */
+	if (priv_check_config(new) == -1 || master_bind(new) == -1) {
 		conf_free(new);
 		log_warnx("reload failed, keeping the old configuration");
 		master_notify("READY=1");
@@ -731,8 +749,11 @@ master_stop(bool fast)
 		master_notify("STOPPING=1");
 	}
 	if (!fast && master_state == MASTER_RUN) {
-		log_notice("shutting down, %d children to finish",
-		    supervisor_live());
+		if (supervisor_live() > 0)
+			log_notice("shutting down, %d children to finish",
+			    supervisor_live());
+		else
+			log_notice("shutting down");
 		master_state = MASTER_DRAIN;
 		master_deadline = now +
 		    (uint64_t)master_conf->shutdown_timeout * 1000;
@@ -841,10 +862,20 @@ master_turn(void)
 	return true;
 }
 
-/* Undo a start-up that failed half-way: nothing may be left behind. */
+/*
+ * Undo a start-up that failed half-way: nothing may be left behind.  If
+ * the log already went elsewhere, leave a pointer to it on stderr, which
+ * is still the launcher's.
+ */
 static int
-master_abort(int status)
+master_abort(int status, bool logged)
 {
+	const char	*target = master_conf->log;
+
+	if (logged && ((target == NULL && !opt_foreground) ||
+	    (target != NULL && strcmp(target, "stderr") != 0)))
+		fprintf(stderr, "sockservd: start-up failed, see the log "
+		    "(%s)\n", target != NULL ? target : "syslog");
 	master_stop(true);
 	while (supervisor_live() > 0 && master_turn())
 		;
@@ -906,20 +937,20 @@ master_run(struct conf *conf)
 	}
 	supervisor_init();
 	if (master_bind(conf) == -1 || master_commit(conf) == -1) {
-		status = master_abort(EXIT_OSERR);
+		status = master_abort(EXIT_OSERR, false);
 		goto out;
 	}
 	master_prune();		/* nothing to close: resets the marks */
 	if (master_log_open(conf) == -1) {
-		status = master_abort(EXIT_OSERR);
+		status = master_abort(EXIT_OSERR, false);
 		goto out;
 	}
 	if (priv_drop_master(conf) == -1) {
-		status = master_abort(EXIT_NOPERM);
+		status = master_abort(EXIT_NOPERM, true);
 		goto out;
 	}
 	if (master_start_pools(conf) == -1) {
-		status = master_abort(EXIT_OSERR);
+		status = master_abort(EXIT_OSERR, true);
 		goto out;
 	}
 	daemonize_ready();

@@ -23,6 +23,9 @@
 volatile sig_atomic_t	sig_reload, sig_term, sig_quit, sig_reopen, sig_child;
 
 static int	signal_pipe[2] = { -1, -1 };
+static pid_t	signal_pid;		/* the master */
+/* A stop signal that reached a child before signal_reset_child(). */
+static volatile sig_atomic_t signal_child_pending;
 
 /* The signals the master acts on; each is reset to default in children. */
 static const int signal_caught[] = {
@@ -35,6 +38,17 @@ signal_handler(int sig)
 	int	 saved = errno;
 	char	 c = 0;
 
+	/*
+	 * A child forked a moment ago still runs this handler: keep a stop
+	 * signal for signal_reset_child() to deliver, rather than lose it
+	 * (a worker retired at birth would otherwise never stop).
+	 */
+	if (getpid() != signal_pid) {
+		if (sig == SIGTERM || sig == SIGINT)
+			signal_child_pending = sig;
+		errno = saved;
+		return;
+	}
 	switch (sig) {
 	case SIGHUP:
 		sig_reload = 1;
@@ -73,6 +87,7 @@ signal_init(void)
 	if (signal_pipe[0] == -1 &&
 	    pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -1;
+	signal_pid = getpid();
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = signal_handler;
@@ -113,7 +128,9 @@ signal_drain(void)
 /*
  * In a freshly forked process: default dispositions for everything the
  * master caught or ignored, nothing blocked, and the master's self-pipe
- * closed, so the child neither wakes the master nor holds its fds.
+ * closed, so the child neither wakes the master nor holds its fds.  A
+ * SIGTERM or SIGINT that arrived since the fork is delivered now, with
+ * the default action: the child stops before it starts.
  */
 void
 signal_reset_child(void)
@@ -131,6 +148,8 @@ signal_reset_child(void)
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (signal_child_pending != 0)
+		(void)raise(signal_child_pending);
 
 	for (i = 0; i < 2; i++)
 		if (signal_pipe[i] != -1) {

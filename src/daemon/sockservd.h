@@ -227,7 +227,8 @@ void	daemonize_ready(void);		/* tell the waiting parent: serving */
 void	daemonize_fail(int status);	/* tell it: failed with status */
 int	pidfile_open(const char *path, uid_t owner, gid_t group);
 void	pidfile_remove(void);
-void	pidfile_child(void);	/* in a forked child: close, never remove */
+void	pidfile_child(void);	/* in a forked child: close the pidfile and
+				   readiness fds, never remove the file */
 
 /* ------------------------------------------------------------ main.c */
 
@@ -310,11 +311,19 @@ int	supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 	    socklen_t peerlen);
 /* prefork, thread, sync: start the service's pool (svc->fds are set). */
 int	supervisor_start_pool(struct conf *conf, struct service *svc);
-/* Reload: let every worker of an old generation finish and exit. */
+/*
+ * Reload or shutdown: SIGTERM every worker of that generation (it finishes
+ * its request and exits; it is not replaced); its fork-mode children just
+ * finish.  Call it before dropping the master's reference on conf: the
+ * supervisor forgets a generation once it is retired and childless.
+ */
 void	supervisor_retire_conf(struct conf *conf);
 /* Reap every exited child: log, replace workers, back off crash loops. */
 void	supervisor_reap(void);
-/* Timers: pool growth and shrink, delayed respawns, drain deadline. */
+/*
+ * Timers: pool growth and shrink, delayed respawns.  Cheap and safe to
+ * call on every turn of the loop; poll no longer than next_timeout.
+ */
 void	supervisor_maintain(void);
 int	supervisor_next_timeout(void);	/* ms until maintain is due; -1 */
 int	supervisor_count(const struct service *svc);	/* live CHILD_CONN */

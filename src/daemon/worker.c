@@ -79,10 +79,47 @@ struct worker {
 
 static volatile sig_atomic_t	 w_retire;
 static int			 w_wake[2] = { -1, -1 };
+/* Stream listeners a pool worker lets go of the moment it is retired. */
+#define WORKER_MAXLFDS	64
+static int			 w_lfds[WORKER_MAXLFDS];
+static volatile sig_atomic_t	 w_nlfds;
+static volatile sig_atomic_t	 w_busy;	/* serving, not waiting */
+static volatile sig_atomic_t	 w_lclosed;	/* w_lfds are closed */
 static const struct service	*w_svc;		/* for handle_error */
 static char			 w_pkt[WORKER_PKTMAX];
 
 /* ------------------------------------------------------------ signals */
+
+/*
+ * Close the stream listeners once, from the retire handler or from the
+ * loop with the handler blocked; never twice, so a number reused by a
+ * new descriptor is never closed by mistake.
+ */
+static void
+worker_drop_listeners(void)
+{
+	int i;
+
+	if (w_lclosed)
+		return;
+	w_lclosed = 1;
+	for (i = 0; i < w_nlfds; i++)
+		(void)close(w_lfds[i]);
+}
+
+/* The same from the loop: with the retire handler kept out. */
+static void
+worker_drop_listeners_now(void)
+{
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)sigprocmask(SIG_BLOCK, &set, &old);
+	worker_drop_listeners();
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+}
 
 static void
 worker_sig_retire(int sig)
@@ -90,7 +127,17 @@ worker_sig_retire(int sig)
 	int	 saved = errno;
 	char	 c = 0;
 
+	/*
+	 * A worker busy with a long request must not keep its listeners
+	 * open: after a shutdown the port would still accept into a backlog
+	 * nobody serves.  Apache's graceful handler does the same.  An idle
+	 * worker keeps them until worker_final_sweep(): it may have been
+	 * handed an EPOLLEXCLUSIVE wake-up for a connection that no other
+	 * worker will be woken for.  close() is async-signal-safe.
+	 */
 	w_retire = 1;
+	if (w_busy)
+		worker_drop_listeners();
 	if (w_wake[1] != -1)
 		(void)!write(w_wake[1], &c, 1);
 	errno = saved;
@@ -336,6 +383,12 @@ worker_pool_setup(struct worker *w, struct service *svc)
 			log_warn("service %s: epoll", svc->name);
 			_exit(1);
 		}
+		/* Datagram listeners stay: a reply in hand goes out on them. */
+		if (svc->addrs[i].socktype == SOCK_STREAM &&
+		    w_nlfds < WORKER_MAXLFDS) {
+			w_lfds[w_nlfds] = svc->fds[i];
+			w_nlfds = w_nlfds + 1;
+		}
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
@@ -373,10 +426,15 @@ worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
 		scoreboard_idle();
 		return;
 	}
+	/* Busy from here: a retire signal now also drops the listeners. */
+	w_busy = 1;
+	if (w_retire)
+		worker_drop_listeners_now();
 	t0 = worker_now();
 	rv = sockserv_serve_connection(srv, fd, sa, len);
 	worker_log_request(svc, sa, len, t0, rv);
 	w->served++;
+	w_busy = 0;
 	scoreboard_idle();
 }
 
@@ -386,6 +444,10 @@ worker_accept_error(const struct service *svc)
 {
 	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
 
+	/* The retire handler closed the listeners under us. */
+	if (w_retire && (errno == EBADF || errno == ENOTSOCK ||
+	    errno == EINVAL))
+		return;
 	switch (errno) {
 	case EAGAIN:
 	case EINTR:
@@ -406,7 +468,7 @@ worker_accept_error(const struct service *svc)
 	}
 }
 
-static void
+static bool
 worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 {
 	struct sockaddr_storage	 ss;
@@ -419,11 +481,11 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 	    (struct sockaddr *)&ss, &len);
 	if (n == -1) {
 		worker_accept_error(w->svc);
-		return;
+		return false;
 	}
 	if (!acl_admit(w->svc, (struct sockaddr *)&ss)) {
 		log_debug("service %s: datagram refused (acl)", w->svc->name);
-		return;
+		return true;
 	}
 	(void)scoreboard_busy((struct sockaddr *)&ss);
 	t0 = worker_now();
@@ -432,6 +494,7 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 	worker_log_request(w->svc, (struct sockaddr *)&ss, len, t0, rv);
 	w->served++;
 	scoreboard_idle();
+	return true;
 }
 
 /* ------------------------------------------------------- thread mode */
@@ -572,7 +635,8 @@ worker_active(struct worker *w)
 /* ---------------------------------------------------------- the loop */
 
 /* Listener i is readable: take one connection or datagram. */
-static void
+/* Take one connection or datagram from listener i; false if none. */
+static bool
 worker_take(struct worker *w, size_t i)
 {
 	struct sockserv_server	*srv = w->srv[i];
@@ -583,29 +647,29 @@ worker_take(struct worker *w, size_t i)
 	int			 fd;
 
 	if (w->svc->addrs[i].socktype == SOCK_DGRAM) {
-		if (w->svc->mode != MODE_THREAD) {
-			worker_serve_dgram(w, srv, w->svc->fds[i]);
-			return;
-		}
+		if (w->svc->mode != MODE_THREAD)
+			return worker_serve_dgram(w, srv, w->svc->fds[i]);
 		n = recvfrom(w->svc->fds[i], w_pkt, sizeof(w_pkt),
 		    MSG_DONTWAIT, (struct sockaddr *)&ss, &len);
-		if (n == -1)
+		if (n == -1) {
 			worker_accept_error(w->svc);
-		else if (acl_admit(w->svc, (struct sockaddr *)&ss) &&
+			return false;
+		}
+		if (acl_admit(w->svc, (struct sockaddr *)&ss) &&
 		    (j = worker_job_new(w, srv, -1, (struct sockaddr *)&ss,
 		    len, w_pkt, (size_t)n)) != NULL)
 			worker_job_start(w, j);
-		return;
+		return true;
 	}
 	fd = accept4(w->svc->fds[i], (struct sockaddr *)&ss, &len,
 	    SOCK_CLOEXEC);
 	if (fd == -1) {
 		worker_accept_error(w->svc);
-		return;
+		return false;
 	}
 	if (w->svc->mode != MODE_THREAD) {
 		worker_serve_stream(w, srv, fd, (struct sockaddr *)&ss, len);
-		return;
+		return true;
 	}
 	if (!acl_admit(w->svc, (struct sockaddr *)&ss)) {
 		worker_log_refused(w->svc, (struct sockaddr *)&ss, len, "acl");
@@ -613,6 +677,36 @@ worker_take(struct worker *w, size_t i)
 	} else if ((j = worker_job_new(w, srv, fd, (struct sockaddr *)&ss,
 	    len, NULL, 0)) != NULL)
 		worker_job_start(w, j);
+	return true;
+}
+
+/*
+ * A retiring worker serves what it may already have been handed.  With
+ * EPOLLEXCLUSIVE the kernel wakes one waiter per connection; a worker
+ * woken just as it is retired (or at its request limit) would otherwise
+ * leave that connection queued with no one woken for it, and a client
+ * waiting for its reply would never send the connection that wakes the
+ * next worker.  Once out of epoll_wait it can absorb no more wake-ups, so
+ * one non-blocking look at each ready listener, a few accepts at most,
+ * closes the gap.
+ */
+static void
+worker_final_sweep(struct worker *w)
+{
+	struct epoll_event	 ev[WORKER_EVENTS];
+	int			 n, k, tries;
+
+	if (w_lclosed || (w->svc->mode == MODE_THREAD &&
+	    worker_active(w) >= w->svc->max_children))
+		return;
+	n = epoll_wait(w->ep, ev, WORKER_EVENTS, 0);
+	for (k = 0; k < n; k++) {
+		if (ev[k].data.u32 == WAKE_TAG)
+			continue;
+		for (tries = 0; tries < 4 && !w_lclosed; tries++)
+			if (!worker_take(w, ev[k].data.u32))
+				break;
+	}
 }
 
 /*
@@ -650,7 +744,9 @@ worker_loop(struct worker *w)
 			worker_take(w, ev[k].data.u32);
 		}
 	}
+	worker_final_sweep(w);
 	/* Thread mode: the connections in hand finish first. */
+	worker_drop_listeners_now();
 	while (thread && worker_active(w) > 0)
 		if (epoll_wait(w->ep_wake, ev, 1, -1) > 0)
 			worker_drain_wake();

@@ -57,7 +57,8 @@ int	sockserv_addr_format(const struct sockserv_addr *a, char *buf,
 /*
  * Format a peer or local address numerically: `127.0.0.1:4000',
  * `[::1]:4000', `/path/to/sock', or `unix:' for an unnamed Unix socket.
- * Never resolves names.  Returns the length.
+ * Never resolves names.  Returns the length, or -1 (buf then holds an
+ * empty string).
  */
 int	sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
 	    char *buf, size_t len);

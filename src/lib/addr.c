@@ -232,6 +232,9 @@ sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
 	size_t off = offsetof(struct sockaddr_un, sun_path), n;
 	int fam;
 
+	/* A caller logging the result must never print garbage. */
+	if (len > 0)
+		buf[0] = '\0';
 	if (sa == NULL || salen < sizeof(sa_family_t)) {
 		errno = EINVAL;
 		return -1;

@@ -66,6 +66,7 @@ server_alloc(const struct sockserv_handler *h,
 	if (h != NULL)
 		srv->h = *h;
 	srv->fd = -1;
+	srv->reply_fd = -1;
 	srv->stop_rd = -1;
 	srv->wake_rd = -1;
 	atomic_init(&srv->wake_wr, -1);
@@ -93,6 +94,8 @@ server_release(struct sockserv_server *srv)
 	if (!last)
 		return;
 	request_cache_free(srv);
+	if (srv->reply_fd >= 0)
+		close(srv->reply_fd);
 	pthread_mutex_destroy(&srv->lock);
 	if (srv->stopping != NULL)
 		munmap(srv->stopping, sizeof(*srv->stopping));
@@ -528,10 +531,12 @@ sockserv_server_close(struct sockserv_server *srv)
 
 	if (srv == NULL)
 		return;
-	if (srv->fd >= 0) {
+	if (srv->fd >= 0 && srv->opt.mode == SOCKSERV_THREAD &&
+	    srv->socktype == SOCK_DGRAM)
+		srv->reply_fd = srv->fd;	/* closed with the last thread */
+	else if (srv->fd >= 0)
 		close(srv->fd);
-		srv->fd = -1;
-	}
+	srv->fd = -1;
 	server_unlink(srv);
 	if (srv->opt.mode == SOCKSERV_THREAD)
 		thread_close(srv);

@@ -60,6 +60,8 @@ TAILQ_HEAD(sockserv_threadq, sockserv_thread);
 
 struct sockserv_server {
 	int			 fd;
+	int			 reply_fd;	/* a closed datagram socket that
+					   running threads still reply on */
 	int			 family;
 	int			 socktype;
 	struct sockserv_options	 opt;

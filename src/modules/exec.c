@@ -46,27 +46,27 @@
 #include <sockserv.h>
 #include <sockserv/module.h>
 
-#define EXEC_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
-#define EXEC_NVARS	8		/* UCSPI variables at most */
-#define EXEC_VARLEN	96
-#define EXEC_BUFSZ	16384
-#define EXEC_ERRLINE	512		/* longest stderr line logged whole */
-#define EXEC_GRACE_MS	1000		/* SIGTERM to SIGKILL */
-#define EXEC_REAP_MAX	4096		/* descendants reaped per connection */
+#define EXEC_PATH     "PATH=/usr/local/bin:/usr/bin:/bin"
+#define EXEC_NVARS    8 /* UCSPI variables at most */
+#define EXEC_VARLEN   96
+#define EXEC_BUFSZ    16384
+#define EXEC_ERRLINE  512  /* longest stderr line logged whole */
+#define EXEC_GRACE_MS 1000 /* SIGTERM to SIGKILL */
+#define EXEC_REAP_MAX 4096 /* descendants reaped per connection */
 
 struct exec {
-	char			**argv;
-	char			**env;		/* configured NAME=value */
-	size_t			  nenv;
-	int			  has_path;
-	int			  timeout;	/* s; 0: none */
+	char **argv;
+	char **env; /* configured NAME=value */
+	size_t nenv;
+	int has_path;
+	int timeout; /* s; 0: none */
 	const struct sockserv_module_env *menv;
 };
 
 static cfg_opt_t exec_opts[] = {
-	CFG_STR_LIST("argv", NULL, CFGF_NODEFAULT),
-	CFG_STR_LIST("env", "{}", CFGF_NONE),
-	CFG_END()
+    CFG_STR_LIST("argv", NULL, CFGF_NODEFAULT),
+    CFG_STR_LIST("env", "{}", CFGF_NONE),
+    CFG_END(),
 };
 
 /* Variables the module sets itself, which `env' may not override. */
@@ -83,8 +83,8 @@ check_argv0(cfg_t *sec, const char *prog)
 	struct stat sb;
 
 	if (prog[0] != '/') {
-		cfg_error(sec, "exec: argv[0] `%s' is not an absolute path",
-		    prog);
+		cfg_error(
+		    sec, "exec: argv[0] `%s' is not an absolute path", prog);
 		return -1;
 	}
 	if (stat(prog, &sb) == -1) {
@@ -93,8 +93,8 @@ check_argv0(cfg_t *sec, const char *prog)
 	}
 	if (!S_ISREG(sb.st_mode) ||
 	    (sb.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
-		cfg_error(sec, "exec: argv[0] `%s' is not an executable file",
-		    prog);
+		cfg_error(
+		    sec, "exec: argv[0] `%s' is not an executable file", prog);
 		return -1;
 	}
 	return 0;
@@ -108,12 +108,14 @@ exec_check(cfg_t *sec, const struct sockserv_module_env *env)
 	int rv = 0;
 
 	if (sec == NULL || cfg_size(sec, "argv") == 0) {
-		cfg_error(sec, "exec: `argv' is required, e.g. "
+		cfg_error(sec,
+		    "exec: `argv' is required, e.g. "
 		    "exec { argv = {\"/usr/bin/prog\", \"arg\"} }");
 		return -1;
 	}
 	if (env != NULL && env->mode == SOCKSERV_THREAD) {
-		cfg_error(sec, "exec: mode = thread is not supported "
+		cfg_error(sec,
+		    "exec: mode = thread is not supported "
 		    "(use fork, prefork or sync)");
 		rv = -1;
 	}
@@ -122,12 +124,14 @@ exec_check(cfg_t *sec, const struct sockserv_module_env *env)
 	for (i = 0; i < cfg_size(sec, "env"); i++) {
 		s = cfg_getnstr(sec, "env", i);
 		if (s[0] == '=' || strchr(s, '=') == NULL) {
-			cfg_error(sec, "exec: env entry `%s' is not NAME=value",
-			    s);
+			cfg_error(
+			    sec, "exec: env entry `%s' is not NAME=value", s);
 			rv = -1;
 		} else if (env_reserved(s)) {
-			cfg_error(sec, "exec: env entry `%s' would override a "
-			    "UCSPI variable", s);
+			cfg_error(sec,
+			    "exec: env entry `%s' would override a "
+			    "UCSPI variable",
+			    s);
 			rv = -1;
 		}
 	}
@@ -144,7 +148,7 @@ strlist_dup(cfg_t *sec, const char *key, size_t *np)
 		return NULL;
 	for (i = 0; i < n; i++)
 		if ((v[i] = strdup(cfg_getnstr(sec, key, (unsigned)i))) == NULL)
-			return NULL;	/* the process exits on a failed init */
+			return NULL; /* the process exits on a failed init */
 	*np = n;
 	return v;
 }
@@ -208,8 +212,10 @@ inet_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
 	*port = ntohs(sin6->sin6_port);
 	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
 		*v6 = 0;
-		return inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], ip,
-		    iplen) ? 0 : -1;
+		return inet_ntop(
+			   AF_INET, &sin6->sin6_addr.s6_addr[12], ip, iplen)
+		    ? 0
+		    : -1;
 	}
 	*v6 = 1;
 	return inet_ntop(AF_INET6, &sin6->sin6_addr, ip, iplen) ? 0 : -1;
@@ -236,7 +242,8 @@ ucspi_vars(int fd, char vars[EXEC_NVARS][EXEC_VARLEN])
 		snprintf(vars[0], EXEC_VARLEN, "PROTO=UNIX");
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
 			return 1;
-		snprintf(vars[1], EXEC_VARLEN, "UNIXREMOTEPID=%ld", (long)uc.pid);
+		snprintf(
+		    vars[1], EXEC_VARLEN, "UNIXREMOTEPID=%ld", (long)uc.pid);
 		snprintf(vars[2], EXEC_VARLEN, "UNIXREMOTEUID=%lu",
 		    (unsigned long)uc.uid);
 		snprintf(vars[3], EXEC_VARLEN, "UNIXREMOTEGID=%lu",
@@ -282,8 +289,7 @@ build_env(const struct exec *e, char vars[EXEC_NVARS][EXEC_VARLEN], int nv)
 
 /* In the child: become the program.  Never returns. */
 static void __attribute__((noreturn))
-child_exec(const struct exec *e, char **envp, int io, int errfd,
-    pid_t keeper)
+child_exec(const struct exec *e, char **envp, int io, int errfd, pid_t keeper)
 {
 	sigset_t all;
 	int sig, fl;
@@ -294,7 +300,7 @@ child_exec(const struct exec *e, char **envp, int io, int errfd,
 	if (getppid() != keeper)
 		_exit(1);
 	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);		/* fails harmlessly for some */
+		signal(sig, SIG_DFL); /* fails harmlessly for some */
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* the program expects a blocking stdin and stdout */
@@ -313,17 +319,17 @@ child_exec(const struct exec *e, char **envp, int io, int errfd,
 /* The keeper's state for one connection. */
 struct keeper {
 	const struct exec *e;
-	pid_t		 pid;
-	int		 pidfd;
-	int		 errfd;		/* read end of the program's stderr */
-	char		 errbuf[EXEC_ERRLINE];
-	size_t		 errlen;
-	int		 relay;		/* relaying: conn <-> sp */
-	int		 conn, sp;
-	char		 c2p[EXEC_BUFSZ], p2c[EXEC_BUFSZ];
-	size_t		 c2plen, c2poff, p2clen, p2coff;
-	int		 conn_eof, prog_eof;
-	struct timespec	 last;		/* last byte moved */
+	pid_t pid;
+	int pidfd;
+	int errfd; /* read end of the program's stderr */
+	char errbuf[EXEC_ERRLINE];
+	size_t errlen;
+	int relay; /* relaying: conn <-> sp */
+	int conn, sp;
+	char c2p[EXEC_BUFSZ], p2c[EXEC_BUFSZ];
+	size_t c2plen, c2poff, p2clen, p2coff;
+	int conn_eof, prog_eof;
+	struct timespec last; /* last byte moved */
 };
 
 static long
@@ -364,14 +370,19 @@ err_read(struct keeper *k)
 				k->errbuf[k->errlen++] = buf[i];
 		}
 	}
-	if (n == 0) {			/* every writer closed it */
+	if (n == 0) { /* every writer closed it */
 		err_flush(k);
 		close(k->errfd);
 		k->errfd = -1;
 	}
 }
 
-/* Move what one side has to the other; 1 if a byte moved, -1 on error. */
+/*
+ * Move what one side has to the other; 1 if a byte moved, 0 if none,
+ * -1 when the client's side failed.  A failure on the program's side
+ * (it shut its socket) only ends this direction: the program's exit
+ * decides the rest.
+ */
 static int
 relay_io(struct keeper *k, int from, int to, char *buf, size_t *len,
     size_t *off, int *eof)
@@ -381,15 +392,16 @@ relay_io(struct keeper *k, int from, int to, char *buf, size_t *len,
 
 	if (*len == 0 && !*eof) {
 		n = read(from, buf, EXEC_BUFSZ);
-		if (n == 0) {
-			*eof = 1;
-			shutdown(to, SHUT_WR);	/* pass the EOF on */
-		} else if (n > 0) {
+		if (n > 0) {
 			*len = (size_t)n;
 			*off = 0;
 			moved = 1;
-		} else if (errno != EAGAIN && errno != EINTR)
-			return -1;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			if (n == -1 && from == k->conn)
+				return -1;
+			*eof = 1;
+			shutdown(to, SHUT_WR); /* pass the EOF on */
+		}
 	}
 	if (*len > 0) {
 		n = send(to, buf + *off, *len - *off, MSG_NOSIGNAL);
@@ -398,8 +410,12 @@ relay_io(struct keeper *k, int from, int to, char *buf, size_t *len,
 			moved = 1;
 			if (*off == *len)
 				*len = *off = 0;
-		} else if (n == -1 && errno != EAGAIN && errno != EINTR)
-			return -1;
+		} else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			if (to == k->conn)
+				return -1;
+			*len = *off = 0; /* the program reads no more */
+			*eof = 1;
+		}
 	}
 	return moved;
 }
@@ -410,10 +426,10 @@ relay_turn(struct keeper *k)
 {
 	int a, b;
 
-	a = relay_io(k, k->conn, k->sp, k->c2p, &k->c2plen, &k->c2poff,
-	    &k->conn_eof);
-	b = relay_io(k, k->sp, k->conn, k->p2c, &k->p2clen, &k->p2coff,
-	    &k->prog_eof);
+	a = relay_io(
+	    k, k->conn, k->sp, k->c2p, &k->c2plen, &k->c2poff, &k->conn_eof);
+	b = relay_io(
+	    k, k->sp, k->conn, k->p2c, &k->p2clen, &k->p2coff, &k->prog_eof);
 	if (a == 1 || b == 1)
 		clock_gettime(CLOCK_MONOTONIC, &k->last);
 	return a == -1 || b == -1 ? -1 : 0;
@@ -442,7 +458,7 @@ relay_events(const struct keeper *k, int fd)
 static struct pollfd
 relay_pollfd(const struct keeper *k, int fd)
 {
-	struct pollfd p = { .fd = fd, .events = (short)relay_events(k, fd) };
+	struct pollfd p = {.fd = fd, .events = (short)relay_events(k, fd)};
 
 	if (p.events == 0)
 		p.fd = -1;
@@ -462,8 +478,8 @@ keeper_watch(struct keeper *k)
 
 	for (;;) {
 		n = 0;
-		pfd[n++] = (struct pollfd){ .fd = k->pidfd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = k->errfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){.fd = k->pidfd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = k->errfd, .events = POLLIN};
 		if (k->relay) {
 			pfd[n++] = relay_pollfd(k, k->conn);
 			pfd[n++] = relay_pollfd(k, k->sp);
@@ -498,18 +514,18 @@ keeper_drain(struct keeper *k)
 	err_flush(k);
 	if (!k->relay)
 		return;
-	k->conn_eof = 1;		/* nobody reads the program's stdin now */
+	k->conn_eof = 1; /* nobody reads the program's stdin now */
 	k->c2plen = 0;
 	for (i = 0; i < 1000 && (k->p2clen > 0 || !k->prog_eof); i++) {
 		if (relay_turn(k) == -1)
 			return;
 		if (k->p2clen == 0 && !k->prog_eof) {
 			/* data not yet read: only if there is some now */
-			pfd = (struct pollfd){ .fd = k->sp, .events = POLLIN };
+			pfd = (struct pollfd){.fd = k->sp, .events = POLLIN};
 			if (poll(&pfd, 1, 0) <= 0)
 				return;
 		} else if (k->p2clen > 0) {
-			pfd = (struct pollfd){ .fd = k->conn, .events = POLLOUT };
+			pfd = (struct pollfd){.fd = k->conn, .events = POLLOUT};
 			if (poll(&pfd, 1, 5000) <= 0)
 				return;
 		}
@@ -536,7 +552,7 @@ keeper_sweep(pid_t pgid)
 		if ((f = fopen(path, "re")) != NULL) {
 			if (fgets(buf, sizeof(buf), f) != NULL)
 				for (p = buf; (kid = strtol(p, &end, 10)) > 0;
-				    p = end)
+				     p = end)
 					kill((pid_t)kid, SIGKILL);
 			fclose(f);
 		}
@@ -549,7 +565,7 @@ keeper_sweep(pid_t pgid)
 static void
 keeper_term(struct keeper *k)
 {
-	struct pollfd pfd = { .fd = k->pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = k->pidfd, .events = POLLIN};
 
 	kill(-k->pid, SIGTERM);
 	poll(&pfd, 1, EXEC_GRACE_MS);
@@ -572,13 +588,13 @@ status_code(int st)
 static int
 keeper_start(struct keeper *k, int conn, char **envp)
 {
-	int errp[2], sp[2] = { -1, -1 }, io;
+	int errp[2], sp[2] = {-1, -1}, io;
 	pid_t me;
 
 	if (pipe2(errp, O_CLOEXEC) == -1)
 		return -1;
-	if (k->relay && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sp) == -1)
+	if (k->relay &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		goto fail;
 	io = k->relay ? sp[1] : conn;
 	me = getpid();
@@ -586,7 +602,7 @@ keeper_start(struct keeper *k, int conn, char **envp)
 		goto fail;
 	if (k->pid == 0)
 		child_exec(k->e, envp, io, errp[1], me);
-	setpgid(k->pid, k->pid);	/* both sides: no race with kill */
+	setpgid(k->pid, k->pid); /* both sides: no race with kill */
 	close(errp[1]);
 	k->errfd = errp[0];
 	fcntl(k->errfd, F_SETFL, O_NONBLOCK);
@@ -622,13 +638,15 @@ keeper_run(struct keeper *k, int conn, char **envp)
 	if (keeper_start(k, conn, envp) == -1) {
 		k->e->menv->log(LOG_ERR, "exec: %s: cannot start %s: %s",
 		    k->e->menv->service, k->e->argv[0], strerror(errno));
-		return 1 << 8;	/* exit status 1 */
+		return 1 << 8; /* exit status 1 */
 	}
 	why = keeper_watch(k);
 	if (why == 1)
-		k->e->menv->log(LOG_NOTICE, "exec: %s: %s[%ld] idle for %d s, "
-		    "killed", k->e->menv->service, k->e->argv[0],
-		    (long)k->pid, k->e->timeout);
+		k->e->menv->log(LOG_NOTICE,
+		    "exec: %s: %s[%ld] idle for %d s, "
+		    "killed",
+		    k->e->menv->service, k->e->argv[0], (long)k->pid,
+		    k->e->timeout);
 	if (why != 0)
 		keeper_term(k);
 	while (waitpid(k->pid, &st, 0) == -1 && errno == EINTR)
@@ -648,7 +666,7 @@ exec_handle(struct sockserv_request *req)
 {
 	struct exec *e = sockserv_request_context(req);
 	char vars[EXEC_NVARS][EXEC_VARLEN], **envp;
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
 	struct keeper *k;
 	int conn = sockserv_request_fd(req), nv, st;
 
@@ -657,8 +675,8 @@ exec_handle(struct sockserv_request *req)
 	if ((nv = ucspi_vars(conn, vars)) == -1 ||
 	    (envp = build_env(e, vars, nv)) == NULL ||
 	    (k = calloc(1, sizeof(*k))) == NULL) {
-		e->menv->log(LOG_ERR, "exec: %s: %s", e->menv->service,
-		    strerror(errno));
+		e->menv->log(
+		    LOG_ERR, "exec: %s: %s", e->menv->service, strerror(errno));
 		return -1;
 	}
 	k->e = e;
@@ -672,6 +690,9 @@ exec_handle(struct sockserv_request *req)
 	sigaction(SIGCHLD, &old, NULL);
 	free(envp);
 	free(k);
+	if (status_code(st) != 0 && e->menv->mode != SOCKSERV_FORK)
+		e->menv->log(LOG_INFO, "exec: %s: %s exited with status %d",
+		    e->menv->service, e->argv[0], status_code(st));
 	if (e->menv->mode == SOCKSERV_FORK) {
 		/* the request's status is the program's: the master logs it */
 		shutdown(conn, SHUT_WR);
@@ -681,17 +702,17 @@ exec_handle(struct sockserv_request *req)
 }
 
 static const struct sockserv_handler exec_stream = {
-	.handle = exec_handle,
+    .handle = exec_handle,
 };
 
 const struct sockserv_module sockserv_module = {
-	.abi = SOCKSERV_MODULE_ABI,
-	.name = "exec",
-	.socktypes = SOCKSERV_MOD_STREAM,
-	.thread_safe = false,
-	.options = exec_opts,
-	.check = exec_check,
-	.init = exec_init,
-	.fini = exec_fini,
-	.stream = &exec_stream,
+    .abi = SOCKSERV_MODULE_ABI,
+    .name = "exec",
+    .socktypes = SOCKSERV_MOD_STREAM,
+    .thread_safe = false,
+    .options = exec_opts,
+    .check = exec_check,
+    .init = exec_init,
+    .fini = exec_fini,
+    .stream = &exec_stream,
 };

@@ -43,7 +43,7 @@ xfer_parse_num(const char *s, size_t len, uint64_t *out)
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');	/* 19 digits: no wrap */
+		v = v * 10 + (uint64_t)(s[i] - '0'); /* 19 digits: no wrap */
 	}
 	if (v > (uint64_t)XFER_SIZE_MAX)
 		return -1;
@@ -80,8 +80,7 @@ xfer_parse_crc(const char *s, size_t len, uint32_t *out)
  * token is empty (two spaces in a row, a leading or trailing space).
  */
 static int
-split(const char *line, size_t len, const char **tok, size_t *toklen,
-    int max)
+split(const char *line, size_t len, const char **tok, size_t *toklen, int max)
 {
 	size_t i, start = 0;
 	int n = 0;
@@ -181,12 +180,14 @@ xfer_parse_reply(const char *line, size_t len, struct xfer_reply *rep)
 }
 
 /* The nibble-wise table of the reflected IEEE polynomial 0xEDB88320. */
+/* clang-format off */
 static const uint32_t crc_nibble[16] = {
 	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
 	0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
 	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
 	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c
 };
+/* clang-format on */
 
 uint32_t
 xfer_crc32(uint32_t crc, const void *buf, size_t len)
@@ -206,16 +207,27 @@ const char *
 xfer_strerror(int code)
 {
 	switch (code) {
-	case XFER_E_BADREQ:	return "bad request";
-	case XFER_E_BADNUM:	return "bad number";
-	case XFER_E_BADNAME:	return "bad name";
-	case XFER_E_TOOLONG:	return "line too long";
-	case XFER_E_NOENT:	return "no such file";
-	case XFER_E_BUSY:	return "upload in progress";
-	case XFER_E_FBIG:	return "file too large";
-	case XFER_E_RANGE:	return "offset beyond end of file";
-	case XFER_E_IO:		return "server I/O error";
-	case XFER_E_QUOTA:	return "quota exceeded";
-	default:		return "error";
+	case XFER_E_BADREQ:
+		return "bad request";
+	case XFER_E_BADNUM:
+		return "bad number";
+	case XFER_E_BADNAME:
+		return "bad name";
+	case XFER_E_TOOLONG:
+		return "line too long";
+	case XFER_E_NOENT:
+		return "no such file";
+	case XFER_E_BUSY:
+		return "upload in progress";
+	case XFER_E_FBIG:
+		return "file too large";
+	case XFER_E_RANGE:
+		return "offset beyond end of file";
+	case XFER_E_IO:
+		return "server I/O error";
+	case XFER_E_QUOTA:
+		return "quota exceeded";
+	default:
+		return "error";
 	}
 }

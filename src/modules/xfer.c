@@ -37,26 +37,26 @@
 
 #include "xfer-proto.h"
 
-#define XFER_BUFSZ	65536
-#define XFER_RETRIES	5	/* partial-file lock races before giving up */
+#define XFER_BUFSZ   65536
+#define XFER_RETRIES 5 /* partial-file lock races before giving up */
 
 struct xfer {
-	int		 rootfd;
-	int64_t		 max_file;	/* 0: no limit */
-	int64_t		 max_total;	/* 0: no limit */
-	int		 timeout;	/* s; 0: none */
+	int rootfd;
+	int64_t max_file;  /* 0: no limit */
+	int64_t max_total; /* 0: no limit */
+	int timeout;	   /* s; 0: none */
 	const struct sockserv_module_env *env;
 };
 
 /* What a command handler tells the request loop. */
-#define XFER_NEXT	0	/* read the next request */
-#define XFER_CLOSE	1	/* end the connection cleanly */
+#define XFER_NEXT  0 /* read the next request */
+#define XFER_CLOSE 1 /* end the connection cleanly */
 
 static cfg_opt_t xfer_opts[] = {
-	CFG_STR("root", NULL, CFGF_NODEFAULT),
-	CFG_INT("max_file_size", 0, CFGF_NONE),
-	CFG_INT("max_total_size", 0, CFGF_NONE),
-	CFG_END()
+    CFG_STR("root", NULL, CFGF_NODEFAULT),
+    CFG_INT("max_file_size", 0, CFGF_NONE),
+    CFG_INT("max_total_size", 0, CFGF_NONE),
+    CFG_END(),
 };
 
 static int
@@ -67,7 +67,8 @@ xfer_check(cfg_t *sec, const struct sockserv_module_env *env)
 	int rv = 0;
 
 	if (sec == NULL || (root = cfg_getstr(sec, "root")) == NULL) {
-		cfg_error(sec, "xfer: `root' is required, e.g. "
+		cfg_error(sec,
+		    "xfer: `root' is required, e.g. "
 		    "xfer { root = \"/var/lib/sockserv/files\" }");
 		return -1;
 	}
@@ -82,11 +83,13 @@ xfer_check(cfg_t *sec, const struct sockserv_module_env *env)
 		rv = -1;
 	}
 	if (cfg_getint(sec, "max_file_size") < 0) {
-		cfg_error(sec, "xfer: max_file_size must be >= 0 (0: no limit)");
+		cfg_error(
+		    sec, "xfer: max_file_size must be >= 0 (0: no limit)");
 		rv = -1;
 	}
 	if (cfg_getint(sec, "max_total_size") < 0) {
-		cfg_error(sec, "xfer: max_total_size must be >= 0 (0: no limit)");
+		cfg_error(
+		    sec, "xfer: max_total_size must be >= 0 (0: no limit)");
 		rv = -1;
 	}
 	return rv;
@@ -126,8 +129,7 @@ xfer_fini(void *state)
 	free(x);
 }
 
-static int
-reply(struct sockserv_io *io, const char *fmt, ...)
+static int reply(struct sockserv_io *io, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
@@ -151,18 +153,18 @@ reply(struct sockserv_io *io, const char *fmt, ...)
 static int
 reply_err(struct sockserv_io *io, int code)
 {
-	return reply(io, "err %d %s", code, xfer_strerror(code)) == -1 ?
-	    -1 : XFER_NEXT;
+	return reply(io, "err %d %s", code, xfer_strerror(code)) == -1
+	    ? -1
+	    : XFER_NEXT;
 }
 
-static void
-xfer_log(const struct xfer *x, struct sockserv_request *req,
+static void xfer_log(const struct xfer *x, struct sockserv_request *req,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* One info line naming the service and the client, numerically. */
 static void
-xfer_log(const struct xfer *x, struct sockserv_request *req,
-    const char *fmt, ...)
+xfer_log(
+    const struct xfer *x, struct sockserv_request *req, const char *fmt, ...)
 {
 	char peer[SOCKSERV_ADDRSTRLEN], msg[XFER_LINE_MAX];
 	const struct sockaddr *sa;
@@ -191,8 +193,8 @@ root_usage(const struct xfer *x, int64_t *total)
 	DIR *d;
 	int fd;
 
-	if ((fd = openat(x->rootfd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
+	if ((fd = openat(x->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
 		return -1;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -221,8 +223,10 @@ part_open(const struct xfer *x, const char *part, int *code)
 	int fd, i;
 
 	for (i = 0; i < XFER_RETRIES; i++) {
-		fd = openat(x->rootfd, part, O_RDWR | O_CREAT | O_NOFOLLOW |
-		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+		fd = openat(x->rootfd, part,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			O_CLOEXEC,
+		    0644);
 		if (fd == -1)
 			break;
 		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -257,7 +261,7 @@ file_crc(int fd, uint64_t size, uint32_t *crc, char *buf)
 			return -1;
 		}
 		if (n == 0) {
-			errno = EIO;	/* the file shrank under us */
+			errno = EIO; /* the file shrank under us */
 			return -1;
 		}
 		*crc = xfer_crc32(*crc, buf, (size_t)n);
@@ -279,7 +283,7 @@ quota_check(const struct xfer *x, const char *name, uint64_t need)
 		return XFER_E_IO;
 	if (fstatat(x->rootfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(sb.st_mode))
-		used -= sb.st_size;	/* replaced once the upload completes */
+		used -= sb.st_size; /* replaced once the upload completes */
 	if (used < 0)
 		used = 0;
 	if (need > (uint64_t)x->max_total ||
@@ -297,13 +301,13 @@ put_receive(struct sockserv_io *io, int fd, uint64_t pos, uint64_t want,
 	size_t off;
 
 	while (want > 0) {
-		n = sockserv_io_read(io, buf, want < XFER_BUFSZ ?
-		    (size_t)want : XFER_BUFSZ);
+		n = sockserv_io_read(
+		    io, buf, want < XFER_BUFSZ ? (size_t)want : XFER_BUFSZ);
 		if (n <= 0)
 			return -1;
 		for (off = 0; off < (size_t)n && *werr == 0; off += (size_t)w) {
-			w = pwrite(fd, buf + off, (size_t)n - off,
-			    (off_t)(pos + off));
+			w = pwrite(
+			    fd, buf + off, (size_t)n - off, (off_t)(pos + off));
 			if (w == -1 && errno != EINTR)
 				*werr = errno;
 			if (w == -1)
@@ -344,13 +348,13 @@ do_put(struct xfer *x, struct sockserv_request *req, struct sockserv_io *io,
 	if (fstat(fd, &sb) == -1)
 		code = XFER_E_IO;
 	off = (uint64_t)sb.st_size;
-	if (code == 0 && off > r->num) {	/* not a prefix of this upload */
+	if (code == 0 && off > r->num) { /* not a prefix of this upload */
 		if (ftruncate(fd, 0) == -1)
 			code = XFER_E_IO;
 		off = 0;
 	}
 	if (code != 0 || (code = quota_check(x, r->name, r->num - off)) != 0) {
-		if (off == 0)	/* still locked: a refusal leaves nothing */
+		if (off == 0) /* still locked: a refusal leaves nothing */
 			unlinkat(x->rootfd, part, 0);
 		close(fd);
 		return reply_err(io, code);
@@ -373,10 +377,12 @@ do_put(struct xfer *x, struct sockserv_request *req, struct sockserv_io *io,
 		return XFER_CLOSE;
 	}
 	close(fd);
-	xfer_log(x, req, "put %s size %" PRIu64 " offset %" PRIu64
-	    " received %" PRIu64, r->name, r->num, off, r->num - off);
-	return reply(io, "ok %" PRIu64 " %08" PRIx32, r->num, crc) == -1 ?
-	    -1 : XFER_NEXT;
+	xfer_log(x, req,
+	    "put %s size %" PRIu64 " offset %" PRIu64 " received %" PRIu64,
+	    r->name, r->num, off, r->num - off);
+	return reply(io, "ok %" PRIu64 " %08" PRIx32, r->num, crc) == -1
+	    ? -1
+	    : XFER_NEXT;
 }
 
 /* Send [off, size) of fd, the CRC running over [0, size). */
@@ -415,11 +421,12 @@ do_get(struct xfer *x, struct sockserv_request *req, struct sockserv_io *io,
 	uint32_t crc;
 	int fd;
 
-	fd = openat(x->rootfd, r->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY | O_CLOEXEC);
+	fd = openat(x->rootfd, r->name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd == -1)
-		return reply_err(io, errno == ENOENT || errno == ELOOP ?
-		    XFER_E_NOENT : XFER_E_IO);
+		return reply_err(io,
+		    errno == ENOENT || errno == ELOOP ? XFER_E_NOENT
+						      : XFER_E_IO);
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		close(fd);
 		return reply_err(io, XFER_E_NOENT);
@@ -431,21 +438,22 @@ do_get(struct xfer *x, struct sockserv_request *req, struct sockserv_io *io,
 	}
 	if (reply(io, "ok %" PRIu64, size) == -1 ||
 	    get_send(io, fd, r->num, size, &crc, buf) == -1) {
-		/* after `ok' the byte count is promised: only closing is left */
+		/* after `ok' the byte count is promised: only closing is left
+		 */
 		xfer_log(x, req, "get %s: aborted", r->name);
 		close(fd);
 		return -1;
 	}
 	close(fd);
-	xfer_log(x, req, "get %s size %" PRIu64 " offset %" PRIu64 " sent %"
-	    PRIu64, r->name, size, r->num, size - r->num);
+	xfer_log(x, req,
+	    "get %s size %" PRIu64 " offset %" PRIu64 " sent %" PRIu64, r->name,
+	    size, r->num, size - r->num);
 	return reply(io, "ok %08" PRIx32, crc) == -1 ? -1 : XFER_NEXT;
 }
 
 /* Append "NAME SIZE\n" to the growing buffer *out. */
 static int
-list_add(char **out, size_t *len, size_t *cap, const char *name,
-    int64_t size)
+list_add(char **out, size_t *len, size_t *cap, const char *name, int64_t size)
 {
 	char line[XFER_NAME_MAX + 32];
 	int n;
@@ -482,7 +490,8 @@ do_list(struct xfer *x, struct sockserv_io *io)
 		return reply_err(io, XFER_E_IO);
 	}
 	while ((de = readdir(d)) != NULL) {
-		/* partials and anything unnamable through the protocol stay hidden */
+		/* partials and anything unnamable through the protocol stay
+		 * hidden */
 		if (!xfer_name_valid(de->d_name, strlen(de->d_name)) ||
 		    fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISREG(sb.st_mode))
@@ -533,8 +542,8 @@ read_request(struct sockserv_io *io, char *line, size_t max)
 }
 
 static int
-dispatch(struct xfer *x, struct sockserv_request *req,
-    struct sockserv_io *io, const char *line, size_t len, char *buf)
+dispatch(struct xfer *x, struct sockserv_request *req, struct sockserv_io *io,
+    const char *line, size_t len, char *buf)
 {
 	struct xfer_req r;
 	int code;
@@ -590,17 +599,17 @@ xfer_handle(struct sockserv_request *req)
 }
 
 static const struct sockserv_handler xfer_stream = {
-	.handle = xfer_handle,
+    .handle = xfer_handle,
 };
 
 const struct sockserv_module sockserv_module = {
-	.abi = SOCKSERV_MODULE_ABI,
-	.name = "xfer",
-	.socktypes = SOCKSERV_MOD_STREAM,
-	.thread_safe = true,
-	.options = xfer_opts,
-	.check = xfer_check,
-	.init = xfer_init,
-	.fini = xfer_fini,
-	.stream = &xfer_stream,
+    .abi = SOCKSERV_MODULE_ABI,
+    .name = "xfer",
+    .socktypes = SOCKSERV_MOD_STREAM,
+    .thread_safe = true,
+    .options = xfer_opts,
+    .check = xfer_check,
+    .init = xfer_init,
+    .fini = xfer_fini,
+    .stream = &xfer_stream,
 };

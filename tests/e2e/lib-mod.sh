@@ -8,15 +8,19 @@
 #   xraw TARGET REQ...       one connection; sends each REQ (see xraw.py
 #                            below), prints each reply line
 #   sha FILE                 the SHA-256 of FILE
-#   tree_outside             every path under $T except $T/root, sorted
+#   tree_outside             every path under $T except $T/root and the
+#                            test's scratch dir $W, sorted
 
 XFER=$top_builddir/sockserv-xfer
 [ -x "$XFER" ] || fail "no $XFER (build it first)"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+W=$T/w
+mkdir -p "$W"
 tree_outside() {
-	(cd "$T" && find . -path ./root -prune -o -print | sort)
+	(cd "$T" && find . \( -path ./root -o -path ./w \) -prune -o -print |
+	    sort)
 }
 
 start_xfer() {

@@ -105,6 +105,10 @@ usage:
   pc.py from SRC HOST PORT TEXT  connect from address SRC, send TEXT and a
                           newline; print REPLY:<line>, or CLOSED if the
                           server closed (EOF or reset) before replying
+  pc.py check HOST PORT SRC=WANT...
+                          for each SRC in turn: `from SRC HOST PORT' must
+                          give WANT, `served' (the line echoed) or
+                          `closed'; prints each mismatch, exit 1 if any
   pc.py hold SRC HOST PORT N READY STOP [verify]
                           open N connections from SRC (verify: each must
                           echo a line first); write N to READY; keep them
@@ -143,6 +147,13 @@ def readline(s):
 
 
 def cmd_from(src, host, port, text):
+    r = talk(src, host, port, text)
+    print('CLOSED' if r is None else 'REPLY:' + r)
+    return 0
+
+
+def talk(src, host, port, text):
+    """The echo of text from a client at src, or None if closed."""
     s = conn(src, host, port)
     try:
         s.sendall(text.encode() + b'\n')
@@ -150,8 +161,21 @@ def cmd_from(src, host, port, text):
     except (ConnectionResetError, BrokenPipeError):
         r = None
     s.close()
-    print('CLOSED' if r is None else 'REPLY:' + r)
-    return 0
+    return r
+
+
+def cmd_check(host, port, *pairs):
+    bad = 0
+    for i, pair in enumerate(pairs):
+        src, want = pair.rsplit('=', 1)
+        text = 'check%d-%s' % (i, src)
+        r = talk(src, host, port, text)
+        got = 'closed' if r is None else 'served' if r == text else r
+        if got != want:
+            print('from %s to %s:%s: %s, expected %s' % (src, host, port,
+                                                          got, want))
+            bad += 1
+    return 1 if bad else 0
 
 
 def peer_closed(s):
@@ -221,6 +245,8 @@ def cmd_busy(host, port, secs, interval):
 def main(a):
     if a[0] == 'from':
         return cmd_from(*a[1:5])
+    if a[0] == 'check':
+        return cmd_check(*a[1:])
     if a[0] == 'hold':
         return cmd_hold(*a[1:7], verify=(len(a) > 7 and a[7] == 'verify'))
     if a[0] == 'idle':

@@ -9,17 +9,20 @@
 # python3 client ($T/client.py, stdlib only) for tcp/udp/unix/unixgram.
 #
 # Conventions: `fail MSG' exits 1, `skip MSG' exits 77; on any failure the
-# cleanup prints the daemon log tail for the reader of the .log file.  Works under set -eu.
+# cleanup prints the daemon log tail for the reader of the .log file, and a
+# sanitizer report in the daemon log fails a test that passed.  set -eu.
 #
 # Main entry points (details above each function):
 #   free_port                   a TCP+UDP port free on 127.0.0.1
 #   write_conf FILE <<EOF       write a config from a here-document
 #   start_daemon CONF [ARGS]    sockservd -f -c CONF; waits until it listens
-#   stop_daemon [SIG]           signal, wait (deadline), $DAEMON_STATUS
+#   stop_daemon [SIG [SECS]]    signal, wait (deadline), $DAEMON_STATUS
+#   wait_daemon_exit SECS, daemon_alive, alive PID, cpu_ticks PID, log_has RE
 #   wait_until SECS CMD...      poll CMD every 0.05 s until true or deadline
 #   children_of PID / zombies_of PID / descendants_of PID
+#   listen_inode PORT           the socket listening on 127.0.0.1:PORT
 #   echo_tcp HOST PORT TEXT, echo_udp, echo_unix PATH TEXT, echo_unixgram
-#   client ARGS...              the python client, see client_usage below
+#   client ARGS...              the python client; usage in client.py below
 #   bg CMD...                   run CMD in the background, tracked ($!)
 
 # The scenarios need bash; make check may run them with /bin/sh.
@@ -142,9 +145,20 @@ bg() {
 	_TRACKED="$_TRACKED $!"
 }
 
+# Sanitizer reports of the daemon or its children (their stderr is the
+# log with -f) fail a test that would otherwise pass.
+_sanitizer_reports() {
+	grep -E 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:' \
+	    "$DAEMON_LOG" 2>/dev/null
+}
+
 _cleanup() {
 	local rc=$? p all=
 	set +e
+	if [ "$rc" = 0 ] && _sanitizer_reports >/dev/null; then
+		note "FAIL: sanitizer report in the daemon log"
+		rc=1
+	fi
 	for p in $DAEMON_PID $_TRACKED; do
 		all="$all $(descendants_of "$p" | tr '\n' ' ') $p"
 	done
@@ -211,26 +225,26 @@ addr_ready() {
 # $START_TIMEOUT (10) seconds until every listen URL of CONF answers.
 # Fails if the daemon exits first.  Sets DAEMON_PID.
 start_daemon() {
-	local conf=$1 url; shift
+	local conf=$1 rc=0; shift
 	"$SOCKSERVD" -f -c "$conf" -p "$PIDFILE" "$@" >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
-	for url in $(conf_listen_urls "$conf"); do
-		wait_until "${START_TIMEOUT:-10}" _ready_or_dead "$url" ||
-		    fail "daemon not serving $url after ${START_TIMEOUT:-10}s"
-		alive "$DAEMON_PID" || {
-			wait "$DAEMON_PID" || DAEMON_STATUS=$?
-			fail "daemon exited (status ${DAEMON_STATUS:-0}) at start"
-		}
-	done
+	# shellcheck disable=SC2046
+	client waitready "$DAEMON_PID" "${START_TIMEOUT:-10}" \
+	    $(conf_listen_urls "$conf") || rc=$?
+	case $rc in
+	0) ;;
+	2)	DAEMON_STATUS=0
+		wait "$DAEMON_PID" || DAEMON_STATUS=$?
+		DAEMON_PID=
+		fail "daemon exited (status $DAEMON_STATUS) at start" ;;
+	*)	fail "daemon not serving after ${START_TIMEOUT:-10}s" ;;
+	esac
 }
-_ready_or_dead() { ! alive "$DAEMON_PID" || addr_ready "$1"; }
 
 # wait_ready CONF [SECS]: wait until every listen URL of CONF answers.
 wait_ready() {
-	local url
-	for url in $(conf_listen_urls "$1"); do
-		wait_until "${2:-10}" addr_ready "$url" || return 1
-	done
+	# shellcheck disable=SC2046
+	client waitready "${DAEMON_PID:-$$}" "${2:-10}" $(conf_listen_urls "$1")
 }
 
 # stop_daemon [SIG [SECS]]: send SIG (TERM) to the daemon and wait up to
@@ -253,6 +267,13 @@ wait_daemon_exit() {
 
 # daemon_alive: true while the daemon runs.
 daemon_alive() { [ -n "$DAEMON_PID" ] && alive "$DAEMON_PID"; }
+
+# listen_inode PORT: the inode of the TCP socket listening on
+# 127.0.0.1:PORT (from /proc/net/tcp), empty if none.  Costs no connection.
+listen_inode() {
+	awk -v a="$(printf '0100007F:%04X' "$1")" \
+	    '$2 == a && $4 == "0A" { print $10 }' /proc/net/tcp
+}
 
 # log_has REGEX: the daemon log matches the extended REGEX.
 log_has() { grep -Eq -- "$1" "$DAEMON_LOG"; }
@@ -287,6 +308,12 @@ usage:
                                 or once $E2E_STOP_FILE exists; prints
                                 "ok=N fail=M", exit 1 if any failed
   client.py refused URL         exit 0 if a stream connect is refused
+  client.py waitready PID SECS URL...
+                                poll until every URL is served (exit 0),
+                                PID is gone or a zombie (2), or SECS pass (1)
+  client.py par N URL...        N concurrent clients per URL (threads), each
+                                sending 3 unique lines and checking them;
+                                prints failures and a summary line
 Timeouts: every socket operation gives up after $E2E_IO_TIMEOUT (5) s.
 """
 import os, socket, sys, time
@@ -348,13 +375,19 @@ def readline(s):
     return buf
 
 
+_stage = ['']   # what rt() was doing, for the error reports of loop
+
+
 def rt(url, texts):
     fam, st, _ = parse(url)
+    _stage[0] = 'connect'
     s = sock_for(url)
     out = []
     try:
         for t in texts:
+            _stage[0] = 'send'
             s.sendall(t.encode() + b'\n')
+            _stage[0] = 'recv'
             if st == socket.SOCK_DGRAM:
                 r = s.recv(65536)
             else:
@@ -386,6 +419,51 @@ def ready(url):
         return True
     finally:
         s.close()
+
+
+def waitready(pid, secs, urls):
+    """Poll until every URL is served (0), pid is gone (2) or timeout (1)."""
+    end = time.time() + secs
+    todo = list(urls)
+    while True:
+        todo = [u for u in todo if not ready(u)]
+        if not todo:
+            return 0
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                    return 2
+        except OSError:
+            return 2
+        if time.time() > end:
+            print('not served: ' + ' '.join(todo), file=sys.stderr)
+            return 1
+        time.sleep(0.05)
+
+
+def par(n, urls):
+    """n concurrent clients per URL, each 3 unique lines; 0 if all ok."""
+    import threading
+    bad = []
+
+    def one(url, i):
+        texts = ['%s-%d-%s' % (k, i, url) for k in ('a', 'b b', 'c')]
+        try:
+            r = rt(url, texts)
+            if r != texts:
+                bad.append('%s #%d: got %r' % (url, i, r))
+        except OSError as e:
+            bad.append('%s #%d: %r' % (url, i, e))
+    ts = [threading.Thread(target=one, args=(u, i))
+          for u in urls for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for b in bad:
+        print(b)
+    print('%d clients, %d failed' % (len(ts), len(bad)))
+    return 0 if not bad else 1
 
 
 def script(url, steps):
@@ -435,7 +513,8 @@ def loop(url, count, secs):
                 errs['bad reply %r' % r[:1]] = 1
         except OSError as e:
             bad += 1
-            errs[repr(e)] = errs.get(repr(e), 0) + 1
+            k = '%s at %s' % (repr(e), _stage[0])
+            errs[k] = errs.get(k, 0) + 1
     print('ok=%d fail=%d' % (ok, bad))
     for k, v in errs.items():
         print('  %s x%d' % (k, v), file=sys.stderr)
@@ -463,6 +542,10 @@ def main(a):
         for r in rt(a[1], a[2:]):
             print(r)
         return 0
+    if cmd == 'waitready':
+        return waitready(int(a[1]), float(a[2]), a[3:])
+    if cmd == 'par':
+        return par(int(a[1]), a[2:])
     if cmd == 'script':
         script(a[1], a[2:])
         return 0

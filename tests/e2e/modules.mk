@@ -11,7 +11,8 @@ E2E_MODULE_TESTS = \
 	tests/e2e/t-xfer-names.sh \
 	tests/e2e/t-xfer-limits.sh \
 	tests/e2e/t-xfer-busy.sh \
-	tests/e2e/t-xfer-progress.sh
+	tests/e2e/t-xfer-progress.sh \
+	tests/e2e/t-xfer-client-errors.sh
 TESTS += $(E2E_MODULE_TESTS)
 dist_check_SCRIPTS += $(E2E_MODULE_TESTS)
 EXTRA_DIST += tests/e2e/lib-mod.sh

@@ -38,18 +38,14 @@ EOC
 # conf_listen_urls rewrites `*' to 127.0.0.1; [::1] ones are polled as is.
 start_daemon "$conf"
 
-expect() {	# SRC HOST PORT WANT
-	local got
-	got=$(pc from "$1" "$2" "$3" "x") || fail "$m: client $1 -> $2:$3 failed"
-	[ "$got" = "$4" ] || fail "$m: $1 -> [$2]:$3: got '$got', expected '$4'"
-}
 for m in $MODES; do
 	set -- $(cat "$T/ports.$m")
-	expect ::1 ::1 "$1" CLOSED
-	expect ::1 ::1 "$2" REPLY:x
-	expect 127.0.0.1 127.0.0.1 "$3" REPLY:x
-	expect ::1 ::1 "$3" CLOSED
-	expect 127.0.0.1 127.0.0.1 "$3" REPLY:x
+	pc check ::1 "$1" ::1=closed >&2 || fail "$m: deny ::1/128 not applied"
+	pc check ::1 "$2" ::1=served >&2 || fail "$m: allow ::1/128 not applied"
+	pc check 127.0.0.1 "$3" 127.0.0.1=served >&2 ||
+	    fail "$m: mapped 127.0.0.1 not matched by allow 127.0.0.0/8"
+	pc check ::1 "$3" ::1=closed >&2 ||
+	    fail "$m: ::1 admitted by allow 127.0.0.0/8"
 	wait_until 5 log_has "deny6_$m.*::1" || fail "$m: refusal of ::1 not logged"
 done
 stop_daemon TERM

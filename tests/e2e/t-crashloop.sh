@@ -51,8 +51,10 @@ note "master used $used ticks of $((5 * hz)) in ~5 s"
 daemon_alive || fail "master died"
 [ "$(echo_tcp 127.0.0.1 "$pe" hello)" = hello ] ||
     fail "healthy service broken by the crashing ones"
-log_has '[Bb]ack.?off|delay|too (fast|quickly|often)|throttl' ||
-    fail "no back-off logged for the crash-looping workers"
+for s in initcrash initfail; do
+	log_has "$s.*([Bb]ack.?off|delay|too (fast|quickly|often)|throttl)" ||
+	    fail "no back-off logged for service $s, whose workers keep dying"
+done
 [ -z "$(zombies_of "$DAEMON_PID")" ] || fail "zombies left by the crashes"
 stop_daemon TERM 20
 [ "$DAEMON_STATUS" = 0 ] || fail "daemon exited $DAEMON_STATUS after SIGTERM"

@@ -11,7 +11,13 @@ cat >"$T/prog.sh" <<EOS
 sleep 300 &
 echo \$! >$T/sleeper.pid
 setsid sleep 301 </dev/null >/dev/null 2>&1 &
-echo \$! >$T/escapee.pid
+e=\$!
+echo \$e >$T/escapee.pid
+# exit only once it has escaped: its session is its own (stat field 6)
+i=0
+while [ "\$(cut -d' ' -f6 /proc/\$e/stat)" != "\$e" ] && [ \$i -lt 200 ]; do
+	sleep 0.05; i=\$((i + 1))
+done
 echo started
 exit 0
 EOS

@@ -42,7 +42,7 @@ start_daemon "$T/c.conf"
 
 check() {	# URL PROTO IP PORT
 	ucspi_get "$1" "hello $1" >"$T/out" || fail "$1: client failed"
-	set -- "$1" "$2" "$3" "$4" $(sed -n 's/^CLIENT=//p' "$T/out")
+	set -- "$1" "$2" "${3:-}" "${4:-}" $(sed -n 's/^CLIENT=//p' "$T/out")
 	cl_ip=${5:-}; cl_port=${6:-}
 	want="got=hello $1
 PROTO=$2"

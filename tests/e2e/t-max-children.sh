@@ -3,6 +3,7 @@
 # fourth client is connected (it waits in the backlog) but not served until
 # one of the first three finishes; then it is served.  For fork and thread.
 . "$top_srcdir/tests/e2e/lib.sh"
+export E2E_IO_TIMEOUT=30	# held clients wait on gates
 
 conf=$T/sockserv.conf
 {

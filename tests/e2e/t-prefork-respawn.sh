@@ -17,9 +17,13 @@ nworkers() { children_of "$DAEMON_PID" | wc -l; }
 wait_until 5 eval '[ "$(nworkers)" -ge 3 ]' ||
     fail "prefork pool has $(nworkers) workers, expected 3"
 
+# Each round kills one of the original workers, long-lived ones: a worker
+# that dies young may fairly be respawned with a back-off delay.
+initial=$(children_of "$DAEMON_PID" | sort -n)
+sleep 1
 for round in 1 2 3; do
-	before=$(children_of "$DAEMON_PID" | sort)
-	victim=$(echo "$before" | head -n 1)
+	victim=$(echo "$initial" | sed -n "${round}p")
+	alive "$victim" || fail "round $round: worker $victim died by itself"
 	kill -KILL "$victim"
 	replaced() {
 		local now

@@ -16,11 +16,6 @@ service s {
 EOC
 start_daemon "$conf"
 
-# listen_inode PORT: inode of the socket listening on 127.0.0.1:PORT.
-listen_inode() {
-	awk -v a="$(printf '0100007F:%04X' "$1")" \
-	    '$2 == a && $4 == "0A" { print $10 }' /proc/net/tcp
-}
 ino=$(listen_inode "$p1")
 [ -n "$ino" ] || fail "no listener found for port $p1"
 [ "$(echo_tcp 127.0.0.1 "$p1" hello)" = hello ] || fail "no echo at start"

@@ -27,8 +27,8 @@ gen_conf 0
 start_daemon "$conf"
 
 export E2E_STOP_FILE=$T/stop
-bg client loop "tcp://127.0.0.1:$pf" 20000 40 >"$T/loop.f" 2>&1; lf=$!
-bg client loop "tcp://127.0.0.1:$pp" 20000 40 >"$T/loop.p" 2>&1; lp=$!
+bg client loop "tcp://127.0.0.1:$pf" 200000 40 >"$T/loop.f" 2>&1; lf=$!
+bg client loop "tcp://127.0.0.1:$pp" 200000 40 >"$T/loop.p" 2>&1; lp=$!
 sleep 0.5
 for i in $(seq 1 10); do
 	gen_conf "$i"

@@ -3,6 +3,7 @@
 # connections get upper-cased replies while a connection opened before the
 # reload keeps echoing.  For fork and prefork.
 . "$top_srcdir/tests/e2e/lib.sh"
+export E2E_IO_TIMEOUT=30	# held clients wait on gates
 
 pf=$(free_port) pp=$(free_port)
 conf=$T/sockserv.conf

@@ -34,32 +34,45 @@ EOC
 	} | write_conf "$conf"
 }
 gen_conf 0
+# No --error-exitcode: forked processes stay under valgrind and would exit
+# 99 for their own leaks at _exit, which the master rightly counts as
+# failures (a reload validated in a throw-away child would be rejected).
+# The master's own report (-q: errors only) must be empty instead.
 "$LIBTOOL" --mode=execute valgrind -q --leak-check=full \
-    --errors-for-leak-kinds=definite --error-exitcode=99 \
+    --show-leak-kinds=definite --errors-for-leak-kinds=definite \
     --child-silent-after-fork=yes --log-file="$T/vg.%p.log" \
     "$SOCKSERVD" -f -c "$conf" -p "$PIDFILE" >>"$DAEMON_LOG" 2>&1 &
 DAEMON_PID=$!
 wait_until 60 addr_ready "tcp://127.0.0.1:$pa" ||
     fail "daemon under valgrind not serving after 60 s"
 
+# Each reload toggles service b, which shows in /proc/net/tcp at no cost;
+# the module switch of service a is checked by a client on the first and
+# last reloads only (every connection forks a child under valgrind).
 expect() { [ "$(echo_tcp 127.0.0.1 "$pa" hello 2>/dev/null)" = "$1" ]; }
+b_bound() { [ -n "$(listen_inode "$pb")" ]; }
 for i in $(seq 1 20); do
 	gen_conf "$i"
 	kill -HUP "$DAEMON_PID"
 	if [ $((i % 2)) = 1 ]; then
-		wait_until 20 expect HELLO || fail "reload $i not applied"
-		wait_until 10 addr_ready "tcp://127.0.0.1:$pb" ||
-		    fail "reload $i: service b not bound"
+		wait_until 20 b_bound || fail "reload $i: service b not bound"
+		[ "$i" -gt 2 ] && [ "$i" -lt 19 ] || expect HELLO ||
+		    fail "reload $i: service a not switched to upper"
 	else
-		wait_until 20 expect hello || fail "reload $i not applied"
-		wait_until 10 client refused "tcp://127.0.0.1:$pb" ||
+		wait_until 20 eval '! b_bound' ||
 		    fail "reload $i: service b not closed"
+		[ "$i" -gt 2 ] && [ "$i" -lt 19 ] || expect hello ||
+		    fail "reload $i: service a not switched back to echo"
 	fi
 done
 master=$DAEMON_PID
 stop_daemon TERM 60
 vg=$T/vg.$master.log
-[ ! -s "$vg" ] || { note "valgrind on the master:"; cat "$vg" >&2; }
-[ "$DAEMON_STATUS" != 99 ] || fail "valgrind reported definite leaks or errors"
+[ -e "$vg" ] || fail "no valgrind report $vg for the master"
 [ "$DAEMON_STATUS" = 0 ] || fail "daemon exited $DAEMON_STATUS"
-! grep -q 'definitely lost' "$vg" 2>/dev/null || fail "definite leak in the master"
+# Errors are `==PID==' lines; `--PID--' lines are valgrind's own notes
+# (e.g. a syscall it does not know, such as pidfd_open on older releases).
+if grep -q '^==[0-9]*==' "$vg"; then
+	note "valgrind on the master:"; grep '^==[0-9]*==' "$vg" >&2
+	fail "valgrind reported errors or definite leaks in the master"
+fi

@@ -8,7 +8,7 @@
 start_xfer
 head -c 2000000 /dev/urandom >"$T/one"
 head -c 2000000 /dev/urandom >"$T/two"
-bg "$XFER" -r 1m "$XTCP" put "$T/one" same >"$T/one.out" 2>&1
+bg "$XFER" -r 300k "$XTCP" put "$T/one" same >"$T/one.out" 2>&1
 cpid=$!
 started() { [ -s "$T/root/.part.same" ]; }
 wait_until 20 started || fail "first upload did not start"

@@ -11,8 +11,8 @@ before=$(tree_outside)
 
 xraw "$XTCP" "put ../x 1" "put a/b 1" "put .hidden 1" "put  1" \
     "get ../x 0" "get .part.x 0" long:10240 "bogus" "put x -1" \
-    "put x 99999999999999999999" "get x" "list" >"$T/out"
-cat >"$T/want" <<'EOW'
+    "put x 99999999999999999999" "get x" "list" >"$W/out"
+cat >"$W/want" <<'EOW'
 err 402 bad name
 err 402 bad name
 err 402 bad name
@@ -26,22 +26,22 @@ err 401 bad number
 err 400 bad request
 ok 0
 EOW
-cmp -s "$T/out" "$T/want" || {
-	diff "$T/want" "$T/out" >&2; fail "replies differ"; }
+cmp -s "$W/out" "$W/want" || {
+	diff "$W/want" "$W/out" >&2; fail "replies differ"; }
 # NUL and control bytes in a line
-xraw "$XTCP" raw:70757420610062203120a list >"$T/out2"   # "put a\0b 1\n"
-[ "$(head -n 1 "$T/out2")" = "err 402 bad name" ] ||
-    fail "NUL in a name: $(head -n 1 "$T/out2")"
-[ "$(sed -n 2p "$T/out2")" = "ok 0" ] || fail "connection unusable after NUL"
+xraw "$XTCP" raw:7075742061006220310a list >"$W/out2"   # "put a\0b 1\n"
+[ "$(head -n 1 "$W/out2")" = "err 402 bad name" ] ||
+    fail "NUL in a name: $(head -n 1 "$W/out2")"
+[ "$(sed -n 2p "$W/out2")" = "ok 0" ] || fail "connection unusable after NUL"
 
 # the client refuses such names too, with a reason
 for n in ../x a/b .hidden ""; do
-	echo data >"$T/src"
-	"$XFER" "$XTCP" put "$T/src" "$n" 2>"$T/err" && fail "client put '$n'"
-	grep -q 'refused name' "$T/err" || fail "client error: $(cat "$T/err")"
+	echo data >"$W/src"
+	"$XFER" "$XTCP" put "$W/src" "$n" 2>"$W/err" && fail "client put '$n'"
+	grep -q 'refused name' "$W/err" || fail "client error: $(cat "$W/err")"
 done
-"$XFER" "$XTCP" get ../x "$T/dl" 2>/dev/null && fail "client get ../x"
-[ ! -e "$T/dl" ] || fail "a refused get created a local file"
+"$XFER" "$XTCP" get ../x "$W/dl" 2>/dev/null && fail "client get ../x"
+[ ! -e "$W/dl" ] || fail "a refused get created a local file"
 
 [ -z "$(ls -A "$T/root")" ] || fail "root not empty: $(ls -A "$T/root")"
 [ "$(tree_outside)" = "$before" ] || fail "files appeared outside root"
@@ -61,7 +61,7 @@ echo new >"$T/up"
 [ ! -L "$T/root/link" ] && [ "$(cat "$T/root/link")" = new ] ||
     fail "link not replaced by the upload"
 # a symlinked partial is refused, its target untouched
-"$XFER" "$XTCP" put "$T/up" evil >/dev/null 2>"$T/err" &&
+"$XFER" "$XTCP" put "$T/up" evil >/dev/null 2>"$W/err" &&
     fail "put through a symlinked partial"
 [ "$(cat "$T/secret2")" = secret2 ] || fail "wrote through .part.evil"
 exit 0

@@ -2,8 +2,10 @@
 # (src/daemon/acl.c) and privilege code (src/daemon/priv.c).
 #
 # check_acl: CIDR parsing, IPv4/IPv6/mapped matching, admission order.
-# check_priv: the StrictModes file check and, when run as root, the
-# child privilege drop in a forked process (skipped as a normal user).
+# check_priv: priv_check_config refusing identities it cannot take and,
+# when run as root, priv_drop_master's exact capability sets and
+# priv_drop_child in a child of it, each in a forked process (the root
+# cases only print a skip note as a normal user).
 # Both link the daemon's convenience library, the objects that ship.
 
 if HAVE_CHECK

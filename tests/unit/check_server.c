@@ -1024,6 +1024,13 @@ END_TEST
  * concurrent modes (well under the 1 s a serial server needs), one after
  * the other in sync mode (at least 1 s).
  */
+static bool
+nothing_inflight(void *arg)
+{
+	(void)arg;
+	return LOAD(st->inflight) == 0;
+}
+
 START_TEST(test_two_slow_clients)
 {
 	const int sleep_ms = 500;
@@ -1038,6 +1045,9 @@ START_TEST(test_two_slow_clients)
 	srv = server_new(K_TCP4, &o);
 	runner_start(&r, srv, 0.01);
 	round_trip(srv, 0);		/* serving, workers up */
+	/* The warm-up handler leaves only when it sees the client's EOF. */
+	ck_assert_msg(cc_poll_until(nothing_inflight, NULL, WAIT_MS),
+	    "warm-up request still in flight");
 	STORE(st->sleep_ms, sleep_ms);
 	STORE(st->max_inflight, 0);
 	t0 = cc_now();
