@@ -22,4 +22,4 @@ sbin_PROGRAMS += sockservd
 sockservd_SOURCES = src/daemon/main.c
 sockservd_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS) -pthread
 sockservd_LDADD = libsockservd.la
-sockservd_LDFLAGS = -pthread
+sockservd_LDFLAGS = -pthread $(BIND_LDFLAGS)

@@ -231,6 +231,13 @@ log_emit(int prio, const char *msg)
 	log_write(log_target == TARGET_FILE ? log_fd : STDERR_FILENO, line, n);
 }
 
+/* Would a message at prio be written?  Lets a caller skip formatting. */
+bool
+log_enabled(int prio)
+{
+	return LOG_PRI(prio) <= log_maxprio;
+}
+
 void
 log_vlog(int prio, const char *fmt, va_list ap)
 {

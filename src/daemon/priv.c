@@ -50,6 +50,12 @@ struct priv_ident {
 /* The master's identity once priv_drop_master switched it. */
 static bool	priv_master_dropped;
 static uid_t	priv_master_uid;
+/*
+ * Set once the master has trimmed the bounding set as far as it will go.
+ * Children inherit both the trimmed set and this flag through fork, so
+ * the per-connection path skips 41 capget/prctl round trips.
+ */
+static bool	priv_bound_done;
 
 /* The identity svc runs as, relative to the current process's. */
 static void
@@ -233,6 +239,20 @@ priv_caps_make(const cap_value_t *keep, int n)
 	return caps;
 }
 
+/*
+ * Clear the ambient set.  libcap's cap_reset_ambient() asks about each
+ * capability in turn (41 prctl calls); the kernel's CLEAR_ALL is one, and
+ * this runs in every child.
+ */
+static int
+priv_ambient_clear(void)
+{
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L) == -1 &&
+	    errno != EINVAL)	/* EINVAL: a kernel without ambient sets */
+		return -1;
+	return 0;
+}
+
 /* Set the process's capabilities to exactly keep[] (P and E), clear the
  * ambient set, and check that the kernel shows just that. */
 static int
@@ -247,7 +267,7 @@ priv_caps_set(const cap_value_t *keep, int n)
 	}
 	if (cap_set_proc(want) == -1)
 		log_warn("cannot set capabilities (cap_set_proc)");
-	else if (cap_reset_ambient() == -1)
+	else if (priv_ambient_clear() == -1)
 		log_warn("cannot clear the ambient capability set");
 	else if ((got = cap_get_proc()) == NULL)
 		log_warn("cannot read capabilities back (cap_get_proc)");
@@ -369,8 +389,19 @@ priv_drop_master(const struct conf *conf)
 	cap_value_t		keep[PRIV_MAXKEEP];
 	int			n;
 
-	if (geteuid() != 0 || conf->user == NULL)
+	if (geteuid() != 0)
 		return 0;
+	if (conf->user == NULL) {
+		/*
+		 * A root master without `user' keeps its permitted set, but
+		 * never execs: the bounding set (what an exec could gain) goes
+		 * now, once, instead of in every child.
+		 */
+		if (priv_bound_trim(NULL, 0) == -1)
+			return -1;
+		priv_bound_done = true;
+		return 0;
+	}
 	id.user = conf->user;
 	id.group = conf->group;
 	id.uid = conf->uid;
@@ -378,6 +409,8 @@ priv_drop_master(const struct conf *conf)
 	n = priv_master_keep(conf, &id, keep);
 	if (priv_bound_trim(keep, n) == -1)
 		return -1;
+	/* The master keeps no CAP_SETPCAP: children cannot trim further. */
+	priv_bound_done = true;
 	if (prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) == -1) {
 		log_warn("prctl(PR_SET_KEEPCAPS)");
 		return -1;
@@ -409,7 +442,8 @@ priv_drop_child(const struct service *svc)
 
 	snprintf(who, sizeof(who), "service %s", svc->name);
 	priv_ident_svc(svc, &id);
-	if (priv_has_effective(CAP_SETPCAP) && priv_bound_trim(NULL, 0) == -1)
+	if (!priv_bound_done && priv_has_effective(CAP_SETPCAP) &&
+	    priv_bound_trim(NULL, 0) == -1)
 		return -1;
 	if (!priv_is_ident(id.uid, id.gid) && priv_switch(who, &id) == -1)
 		return -1;

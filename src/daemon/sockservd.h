@@ -38,6 +38,7 @@ void	log_init(int verbose);
 int	log_open(const char *target, int level, bool foreground);
 int	log_reopen(void);
 int	log_level_parse(const char *name);	/* syslog prio or -1 */
+bool	log_enabled(int prio);		/* would prio be written? */
 void	log_vlog(int prio, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
 void	log_msg(int prio, const char *fmt, ...)

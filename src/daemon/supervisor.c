@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "sockservd.h"
@@ -311,16 +312,22 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		memcpy(&c->peer, peer, peerlen);
 		c->peerlen = peerlen;
 	}
+	/*
+	 * Enter the child before forking: every page the master writes
+	 * after fork() is a copy-on-write fault (and a TLB flush) while the
+	 * child lives, so after it the master only stores the pid.
+	 */
+	sv_child_add(c, -1);
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(svc);
-		free(c);
+		sv_child_drop(c);
 		close(conn_fd);
 		return -1;
 	}
 	if (pid == 0)
 		worker_conn(svc, conn_fd, peer, peerlen);
+	c->pid = pid;
 	close(conn_fd);
-	sv_child_add(c, pid);
 	return 0;
 }
 
@@ -494,6 +501,8 @@ sv_conn_gone(struct child *c, int status)
 {
 	char	 client[SOCKSERV_ADDRSTRLEN], st[32];
 
+	if (!log_enabled(LOG_INFO))
+		return;
 	if (c->peerlen > 0)
 		sockserv_sockaddr_format((struct sockaddr *)&c->peer,
 		    c->peerlen, client, sizeof(client));
@@ -799,7 +808,8 @@ supervisor_signal_all(int sig)
 			c->pool->nworkers--;
 			scoreboard_stop(c->pool->gen->sb, c->slot);
 		}
-		if (kill(c->pid, sig) == -1 && errno != ESRCH)
+		/* pid -1 only inside supervisor_fork_conn; never kill(-1). */
+		if (c->pid > 0 && kill(c->pid, sig) == -1 && errno != ESRCH)
 			log_warn("kill %ld", (long)c->pid);
 	}
 }

@@ -1,5 +1,5 @@
 # Bundled handler modules: each a dlopen()able NAME.so in $(pkglibdir).
-MODULE_LDFLAGS = -module -avoid-version -shared -no-undefined
+MODULE_LDFLAGS = -module -avoid-version -shared -no-undefined $(BIND_LDFLAGS)
 MODULE_LIBADD = libsockserv.la $(CONFUSE_LIBS)
 MODULE_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 
