@@ -64,6 +64,7 @@
 #define CONF_MAXSIZE (1024 * 1024) /* a config file larger is a mistake */
 #define CONF_MAXCAND 128	   /* pass-1 block names */
 #define CONF_PASSES  3		   /* rounds of pass 1 (block names) */
+#define CONF_FORK_AHEAD 0	   /* fork mode spares, see sockserv.conf(5) */
 
 /* Where a value was written: section, option, list index -> line. */
 struct conf_line {
@@ -129,6 +130,7 @@ static const struct {
     {"max_workers", 1, 4096},
     {"max_requests", 0, INT_MAX},
     {"max_per_source", 0, 65535},
+    {"fork_ahead", 0, 64},
 };
 
 static const char *const conf_modes[] = {
@@ -484,6 +486,7 @@ static cfg_opt_t conf_service_opts[] = {
 	CFG_STR_LIST("allow", NULL, CFGF_NONE),
 	CFG_STR_LIST("deny", NULL, CFGF_NONE),
 	CFG_INT_CB("max_per_source", 0, CFGF_NONE, conf_parse_int),
+	CFG_INT_CB("fork_ahead", CONF_FORK_AHEAD, CFGF_NONE, conf_parse_int),
 	CFG_END()
 };
 /* clang-format on */
@@ -1080,6 +1083,15 @@ conf_build_numbers(struct service *svc, cfg_t *sec)
 	svc->max_workers = (int)cfg_getint(sec, "max_workers");
 	svc->max_requests = (int)cfg_getint(sec, "max_requests");
 	svc->max_per_source = (int)cfg_getint(sec, "max_per_source");
+	svc->fork_ahead = (int)cfg_getint(sec, "fork_ahead");
+	/* Spares are forked connection children: fork mode only. */
+	if (svc->mode != MODE_FORK) {
+		if (conf_line(sec, "fork_ahead", 0) > 0 && svc->fork_ahead > 0)
+			conf_warning(conf_line(sec, "fork_ahead", 0),
+			    "service %s: fork_ahead only applies to mode = "
+			    "fork; ignored", svc->name);
+		svc->fork_ahead = 0;
+	}
 	if (svc->mode != MODE_PREFORK)
 		return;
 	if (svc->workers > svc->max_workers)

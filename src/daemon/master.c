@@ -375,6 +375,8 @@ master_child_close(const struct service *keep_svc, int keep_fd)
 		(void)close(l->fd);
 		l->fd = -1;
 	}
+	/* Else a spare would not see EOF when the master lets it go. */
+	supervisor_child_close();
 	pidfile_child();
 }
 
@@ -615,7 +617,10 @@ master_conf_unref(struct conf *conf)
 		conf_free(conf);
 }
 
-/* Start the pools of conf's prefork, thread and sync services. */
+/*
+ * Start the pools of conf's prefork, thread and sync services, and the
+ * spares of its fork-mode services (fork_ahead).
+ */
 static int
 master_start_pools(struct conf *conf)
 {
@@ -623,8 +628,6 @@ master_start_pools(struct conf *conf)
 	int		 rv = 0;
 
 	TAILQ_FOREACH(svc, &conf->services, entry) {
-		if (svc->mode == MODE_FORK)
-			continue;
 		if (supervisor_start_pool(conf, svc) == -1) {
 			log_warnx("service %s: cannot start its workers",
 			    svc->name);

@@ -153,6 +153,7 @@ struct service {
 	struct acl_rule		*deny;
 	size_t			 ndeny;
 	int			 max_per_source;
+	int			 fork_ahead;	/* fork mode: spare children */
 	struct sockserv_module_env env;		/* given to the module */
 	int			*fds;		/* listener fd per addrs[i], set
 						   by the master when applied;
@@ -285,7 +286,12 @@ void	master_child_close(const struct service *keep_svc, int keep_fd);
  * (fork mode) and pool workers (prefork, thread, sync).  Each refers to
  * the configuration generation it was started with (conf->refs).
  */
-enum child_kind { CHILD_CONN, CHILD_WORKER };
+/*
+ * CHILD_SPARE: a fork-mode child forked ahead (fork_ahead), initialised
+ * and waiting on its socketpair for one connection; it becomes a
+ * CHILD_CONN when handed one.  Spares never count as connections.
+ */
+enum child_kind { CHILD_CONN, CHILD_WORKER, CHILD_SPARE };
 struct sv_pool;			/* supervisor.c's per-service state */
 
 struct child {
@@ -300,6 +306,8 @@ struct child {
 	struct timespec		 started;
 	bool			 retiring;
 	struct sv_pool		*pool;		/* CHILD_WORKER: its pool */
+	int			 sock;		/* CHILD_SPARE: our end; -1 */
+	bool			 ready;		/* CHILD_SPARE: said ready */
 };
 
 void	supervisor_init(void);
@@ -310,7 +318,10 @@ int	supervisor_fork_conn(struct conf *conf, struct service *svc,
 int	supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 	    const void *pkt, size_t len, const struct sockaddr *peer,
 	    socklen_t peerlen);
-/* prefork, thread, sync: start the service's pool (svc->fds are set). */
+/*
+ * prefork, thread, sync: start the service's pool (svc->fds are set).
+ * fork: start its fork_ahead spares, if any (0 and nothing otherwise).
+ */
 int	supervisor_start_pool(struct conf *conf, struct service *svc);
 /*
  * Reload or shutdown: SIGTERM every worker of that generation (it finishes
@@ -331,6 +342,8 @@ int	supervisor_count(const struct service *svc);	/* live CHILD_CONN */
 int	supervisor_count_peer(const struct service *svc,
 	    const struct sockaddr *peer);
 int	supervisor_live(void);		/* children still alive */
+/* In a freshly forked child: close the master's ends of the spares. */
+void	supervisor_child_close(void);
 /*
  * Send sig to every child.  SIGTERM, SIGINT, SIGQUIT and SIGKILL also
  * mean "stopping": from then on no worker is replaced and no pool grows.
@@ -430,5 +443,16 @@ __attribute__((noreturn)) void worker_dgram(struct service *svc, int lfd,
 	    const void *pkt, size_t len, const struct sockaddr *peer,
 	    socklen_t peerlen);
 __attribute__((noreturn)) void worker_pool(struct service *svc, int slot);
+/*
+ * A fork-mode spare: initialise, write one byte on sock to say ready,
+ * then wait for one connection (fd and peer in one SOCK_SEQPACKET
+ * message, struct worker_handoff, fd by SCM_RIGHTS), serve it and exit
+ * with the handler's status; on EOF exit 0 without serving.
+ */
+struct worker_handoff {
+	socklen_t		 peerlen;
+	struct sockaddr_storage	 peer;
+};
+__attribute__((noreturn)) void worker_spare(struct service *svc, int sock);
 
 #endif /* SOCKSERVD_H */

@@ -56,6 +56,7 @@ struct sv_pool {
 	bool		 started;	/* supervisor_start_pool was called */
 	int		 nconn;		/* live CHILD_CONN */
 	int		 nworkers;	/* live workers not retiring */
+	int		 nspare;	/* live spares not retiring */
 	unsigned int	 spawned;	/* workers started, for the stagger */
 	int		 rate;		/* Apache's spawn rate */
 	double		 last_tick;
@@ -243,6 +244,8 @@ sv_child_new(struct sv_pool *p, enum child_kind kind)
 	c->peerlen = 0;
 	c->retiring = false;
 	c->pool = p;
+	c->sock = -1;
+	c->ready = false;
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	return c;
 }
@@ -258,6 +261,8 @@ sv_child_add(struct child *c, pid_t pid)
 	c->conf->refs++;
 	if (c->kind == CHILD_CONN)
 		c->pool->nconn++;
+	else if (c->kind == CHILD_SPARE)
+		c->pool->nspare++;
 	else
 		c->pool->nworkers++;
 }
@@ -273,8 +278,12 @@ sv_child_drop(struct child *c)
 	sv_nlive--;
 	if (c->kind == CHILD_CONN)
 		c->pool->nconn--;
-	else if (!c->retiring)
+	else if (c->kind == CHILD_SPARE && !c->retiring)
+		c->pool->nspare--;
+	else if (c->kind == CHILD_WORKER && !c->retiring)
 		c->pool->nworkers--;
+	if (c->sock != -1)
+		close(c->sock);
 	free(c);
 	if (--g->nchildren == 0 && (g->retired || conf->refs == 1))
 		sv_gen_destroy(g);
@@ -294,6 +303,152 @@ sv_fork_failed(const struct service *svc)
 	}
 }
 
+/* ------------------------------------------------------------- spares */
+
+/*
+ * Hand conn_fd and the peer to spare c in one message.  A spare that has
+ * not yet said it is ready (still in its module's init) is passed over:
+ * if that init failed the connection would be lost with it.  Returns 0,
+ * or -1 if c cannot take it (then a spare whose end is dead is marked so
+ * and reaped in due course).
+ */
+static int
+sv_spare_send(struct child *c, int conn_fd, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct worker_handoff	 h;
+	struct msghdr		 msg;
+	struct iovec		 iov;
+	struct cmsghdr		*cmsg;
+	ssize_t			 n;
+	char			 b;
+
+	if (!c->ready) {
+		n = recv(c->sock, &b, 1, MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -1;	/* not ready yet */
+		if (n != 1)
+			goto dead;
+		c->ready = true;
+	}
+	memset(&h, 0, sizeof(h));
+	if (peer != NULL && peerlen <= sizeof(h.peer)) {
+		memcpy(&h.peer, peer, peerlen);
+		h.peerlen = peerlen;
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = &h;
+	iov.iov_len = sizeof(h);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &conn_fd, sizeof(int));
+	if (sendmsg(c->sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+	    (ssize_t)sizeof(h))
+		return 0;
+dead:
+	/* It died (or is dying): it no longer counts; the reaper decides. */
+	close(c->sock);
+	c->sock = -1;
+	return -1;
+}
+
+/*
+ * fork_ahead: give the connection to a ready spare of p.  It becomes the
+ * connection's child from now on (peer, start time, max_children and
+ * max_per_source counts); the replacement spare is forked later, by
+ * supervisor_maintain(), once the connections in hand are dispatched.
+ */
+static int
+sv_spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	struct child	*c;
+
+	LIST_FOREACH(c, &sv_children, entry) {
+		if (c->pool != p || c->kind != CHILD_SPARE || c->retiring ||
+		    c->sock == -1 || c->pid <= 0)
+			continue;
+		if (sv_spare_send(c, conn_fd, peer, peerlen) == -1)
+			continue;
+		close(c->sock);
+		c->sock = -1;
+		c->kind = CHILD_CONN;
+		p->nspare--;
+		p->nconn++;
+		if (peer != NULL && peerlen <= sizeof(c->peer)) {
+			memcpy(&c->peer, peer, peerlen);
+			c->peerlen = peerlen;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &c->started);
+		return 0;
+	}
+	return -1;
+}
+
+/* Fork one spare for fork-mode pool p; 0, or -1 if that failed. */
+static int
+sv_spawn_spare(struct sv_pool *p)
+{
+	struct child	*c;
+	int		 sv[2];
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("service %s: socketpair", p->svc->name);
+		return -1;
+	}
+	if ((c = sv_child_new(p, CHILD_SPARE)) == NULL) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	c->sock = sv[0];
+	sv_child_add(c, -1);	/* before fork: see supervisor_fork_conn */
+	if ((pid = fork()) == -1) {
+		sv_fork_failed(p->svc);
+		close(sv[1]);
+		sv_child_drop(c);
+		return -1;
+	}
+	if (pid == 0)
+		worker_spare(p->svc, sv[1]);
+	c->pid = pid;
+	close(sv[1]);
+	return 0;
+}
+
+void
+supervisor_child_close(void)
+{
+	struct child	*c;
+
+	LIST_FOREACH(c, &sv_children, entry)
+		if (c->sock != -1)
+			(void)close(c->sock);
+}
+
+/* Spares p lacks; none while it backs off, is retired or stopping. */
+static int
+sv_spare_deficit(const struct sv_pool *p)
+{
+	if (!p->started || p->gen->retired || sv_stopping || p->pending > 0)
+		return 0;
+	return p->svc->fork_ahead - p->nspare;
+}
+
+/* ----------------------------------------------------------- fork mode */
+
 int
 supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
     const struct sockaddr *peer, socklen_t peerlen)
@@ -304,7 +459,15 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 	pid_t		 pid;
 
 	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
-	    NULL || (c = sv_child_new(p, CHILD_CONN)) == NULL) {
+	    NULL) {
+		close(conn_fd);
+		return -1;
+	}
+	if (p->nspare > 0 && sv_spare_take(p, conn_fd, peer, peerlen) == 0) {
+		close(conn_fd);
+		return 0;
+	}
+	if ((c = sv_child_new(p, CHILD_CONN)) == NULL) {
 		close(conn_fd);
 		return -1;
 	}
@@ -372,6 +535,8 @@ sv_spawn(struct sv_pool *p)
 	int		 slot, limit = 0;
 	pid_t		 pid;
 
+	if (p->index < 0)
+		return sv_spawn_spare(p);
 	if (svc->mode == MODE_PREFORK)
 		limit = supervisor_request_limit(svc->max_requests,
 		    (int)(p->spawned % (unsigned)sv_pool_slots(svc)),
@@ -430,12 +595,38 @@ sv_spawn_n(struct sv_pool *p, int n)
 	}
 }
 
+/* fork mode: spares only for a service with fork_ahead and a stream. */
+static int
+sv_start_spares(struct conf *conf, struct service *svc)
+{
+	struct sv_gen	*g;
+	struct sv_pool	*p;
+	size_t		 i;
+
+	for (i = 0; i < svc->naddrs; i++)
+		if (svc->addrs[i].socktype == SOCK_STREAM)
+			break;
+	if (svc->fork_ahead <= 0 || i == svc->naddrs)
+		return 0;
+	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
+	    NULL)
+		return -1;
+	if (p->started)
+		return 0;
+	p->started = true;
+	sv_spawn_n(p, sv_spare_deficit(p));
+	log_debug("service %s: %d spares started", svc->name, p->nspare);
+	return 0;
+}
+
 int
 supervisor_start_pool(struct conf *conf, struct service *svc)
 {
 	struct sv_gen	*g;
 	struct sv_pool	*p;
 
+	if (svc->mode == MODE_FORK)
+		return sv_start_spares(conf, svc);
 	if (!sv_is_pool_mode(svc)) {
 		errno = EINVAL;
 		return -1;
@@ -457,6 +648,15 @@ supervisor_start_pool(struct conf *conf, struct service *svc)
 static void
 sv_retire(struct child *c)
 {
+	if (c->kind == CHILD_SPARE && !c->retiring) {
+		/* EOF on its socketpair: it exits without serving. */
+		c->retiring = true;
+		c->pool->nspare--;
+		if (c->sock != -1)
+			close(c->sock);
+		c->sock = -1;
+		return;
+	}
 	if (c->retiring || c->kind != CHILD_WORKER)
 		return;
 	c->retiring = true;
@@ -566,6 +766,21 @@ sv_worker_gone(struct child *c, int status)
 	sv_worker_died(c, st);
 }
 
+/* A spare died before it was handed a connection. */
+static void
+sv_spare_gone(struct child *c, int status)
+{
+	char	 st[32];
+
+	sv_status(status, st, sizeof(st));
+	if (c->retiring || c->pool->gen->retired || sv_stopping) {
+		log_debug("service %s: spare %ld retired (status %s)",
+		    c->svc->name, (long)c->pid, st);
+		return;
+	}
+	sv_worker_died(c, st);
+}
+
 void
 supervisor_reap(void)
 {
@@ -586,6 +801,8 @@ supervisor_reap(void)
 			continue;	/* not ours: reaped quietly */
 		if (c->kind == CHILD_CONN)
 			sv_conn_gone(c, status);
+		else if (c->kind == CHILD_SPARE)
+			sv_spare_gone(c, status);
 		else
 			sv_worker_gone(c, status);
 		sv_child_drop(c);
@@ -663,6 +880,8 @@ sv_maintain_pool(struct sv_pool *p, double now)
 		p->pending = 0;
 		sv_spawn_n(p, n);
 	}
+	if (p->index < 0 && (n = sv_spare_deficit(p)) > 0)
+		sv_spawn_n(p, n);
 	if (p->svc->mode == MODE_PREFORK)
 		sv_size(p, now);
 }
@@ -675,10 +894,11 @@ supervisor_maintain(void)
 	int		 i;
 
 	LIST_FOREACH(g, &sv_gens, entry) {
-		if (g->retired || g->sb == NULL)
+		if (g->retired)
 			continue;
+		/* Fork-mode pools (index -1) are started only for spares. */
 		for (i = 0; i < g->npools; i++)
-			if (g->pools[i].index >= 0 && g->pools[i].started)
+			if (g->pools[i].started)
 				sv_maintain_pool(&g->pools[i], now);
 	}
 }
@@ -699,12 +919,14 @@ supervisor_next_timeout(void)
 	int		 i;
 
 	LIST_FOREACH(g, &sv_gens, entry) {
-		if (g->retired || g->sb == NULL)
+		if (g->retired)
 			continue;
 		for (i = 0; i < g->npools; i++) {
 			p = &g->pools[i];
-			if (p->index < 0 || !p->started)
+			if (!p->started)
 				continue;
+			if (p->index < 0 && sv_spare_deficit(p) > 0)
+				sv_due(&best, 0);	/* now */
 			if (p->in_burst)
 				sv_due(&best, p->last_death + SV_STABLE_SECS);
 			if (sv_stopping)

@@ -31,6 +31,7 @@
 #include <sys/types.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -312,6 +313,104 @@ worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
 	state = worker_module_init(svc);
 	sockserv_server_set_context(srv, state);
 	rv = sockserv_serve_connection(srv, conn_fd, peer, peerlen);
+	if (svc->module->desc->fini != NULL)
+		svc->module->desc->fini(state);
+	_exit(rv);
+}
+
+/*
+ * A spare waits with SIGTERM and SIGINT interrupting the wait (no
+ * SA_RESTART): told to stop before it has a connection, it just exits.
+ */
+static void
+worker_spare_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = worker_sig_retire;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = worker_sig_ignore;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* One connection from the master, or -1: EOF, retired or an error. */
+static int
+worker_spare_wait(const struct service *svc, int sock,
+    struct worker_handoff *h)
+{
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+	ssize_t		 n;
+	int		 fd = -1;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = h;
+	iov.iov_len = sizeof(*h);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 &&
+	    errno == EINTR && !w_retire)
+		;
+	if (n <= 0)
+		return -1;		/* EOF: retired by the master */
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET &&
+	    cmsg->cmsg_type == SCM_RIGHTS &&
+	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	if (fd == -1 || (size_t)n != sizeof(*h) ||
+	    h->peerlen > sizeof(h->peer)) {
+		log_warnx("service %s: spare: bad hand-off", svc->name);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+worker_spare(struct service *svc, int sock)
+{
+	struct worker_handoff	 h;
+	struct sockserv_server	*srv;
+	void			*state;
+	size_t			 i;
+	int			 rv, fd, lfd = -1;
+	char			 ready = 'R';
+
+	signal_reset_child();
+	worker_spare_signals();
+	w_svc = svc;
+	/* As worker_conn: the server object only carries the options. */
+	for (i = 0; i < svc->naddrs && lfd == -1; i++)
+		if (svc->addrs[i].socktype == SOCK_STREAM)
+			lfd = svc->fds[i];
+	if (lfd == -1)
+		_exit(1);
+	srv = worker_server(svc, lfd, SOCK_STREAM);
+	master_child_close(NULL, -1);
+	state = worker_module_init(svc);
+	sockserv_server_set_context(srv, state);
+	rv = 0;
+	if (write(sock, &ready, 1) != 1 ||
+	    (fd = worker_spare_wait(svc, sock, &h)) == -1)
+		goto out;		/* never served: status 0 */
+	close(sock);
+	worker_signals();
+	rv = sockserv_serve_connection(srv, fd, (struct sockaddr *)&h.peer,
+	    h.peerlen);
+out:
 	if (svc->module->desc->fini != NULL)
 		svc->module->desc->fini(state);
 	_exit(rv);

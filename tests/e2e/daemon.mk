@@ -7,6 +7,7 @@ E2E_DAEMON_TESTS = \
 	tests/e2e/t-modes-echo.sh \
 	tests/e2e/t-conf-errors.sh \
 	tests/e2e/t-fork-nozombie.sh \
+	tests/e2e/t-fork-ahead.sh \
 	tests/e2e/t-max-children.sh \
 	tests/e2e/t-reload-load.sh \
 	tests/e2e/t-reload-module.sh \
