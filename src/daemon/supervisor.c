@@ -22,6 +22,15 @@
  * finds no idle worker left flags its pool in the scoreboard and wakes
  * the master, so a pool under a sudden load grows within 100 ms.
  *
+ * Fork-mode services with fork_ahead keep that many spares: children
+ * forked and initialised ahead, each waiting on a SOCK_SEQPACKET socket
+ * pair (the master's end in struct child) for the one connection it will
+ * serve.  A connection goes to a spare that has said it is ready, else to
+ * a child forked for it; the spare becomes that connection's CHILD_CONN
+ * and supervisor_maintain() forks its replacement after the accept loop.
+ * Closing the master's end retires a spare (it reads EOF and exits); one
+ * that dies unexpectedly is replaced with the workers' back-off.
+ *
  * The policies themselves (pool delta, back-off, request limits, recycle
  * cap) are pure functions at the end of the file, unit-tested alone.
  */
@@ -353,7 +362,7 @@ sv_spare_send(struct child *c, int conn_fd, const struct sockaddr *peer,
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &conn_fd, sizeof(int));
-	if (sendmsg(c->sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+	if ((n = sendmsg(c->sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT)) ==
 	    (ssize_t)sizeof(h))
 		return 0;
 dead:

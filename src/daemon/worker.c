@@ -12,6 +12,8 @@
  *   worker_conn   fork mode: one connection, then _exit with the
  *                 handler's result (the hot path: nothing here that
  *                 need not be)
+ *   worker_spare  fork mode with fork_ahead: initialise ahead, then wait
+ *                 on a socket pair for one connection from the master
  *   worker_dgram  fork mode: one datagram
  *   worker_pool   prefork and sync: accept and serve one connection at a
  *                 time until retired; thread: a thread per connection,
