@@ -333,7 +333,11 @@ client_read(struct client *c)
 		c->state = S_IDLE;	/* restarted by the main loop */
 }
 
-/* Open K silent connections that stay for the whole run. */
+/*
+ * Open K silent connections that stay for the whole run.  Non-blocking:
+ * against a server with a short backlog a blocking connect would wait out
+ * the SYN retries (minutes) before the measured run could start.
+ */
 static int *
 open_idle(int k)
 {
@@ -343,9 +347,11 @@ open_idle(int k)
 	if ((fds = calloc((size_t)k + 1, sizeof(int))) == NULL)
 		return NULL;
 	for (i = 0; i < k; i++) {
-		fds[i] = socket(g.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		fds[i] = socket(g.sa.ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fds[i] == -1 ||
-		    connect(fds[i], (struct sockaddr *)&g.sa, g.salen) == -1) {
+		    (connect(fds[i], (struct sockaddr *)&g.sa, g.salen) == -1 &&
+		    errno != EINPROGRESS && errno != EAGAIN)) {
 			fprintf(stderr, "loadgen: idle connection %d: %s\n", i,
 			    strerror(errno));
 			g.errs[E_OTHER]++;
