@@ -21,8 +21,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * A listener on 127.0.0.1:PORT; SO_REUSEPORT instead of SO_REUSEADDR
+ * when each worker binds its own (bare-prefork's reuseport strategy).
+ */
 static inline int
-bare_listen(const char *port, int type)
+bare_listen_opt(const char *port, int type, int optname)
 {
 	struct sockaddr_in sin;
 	int		   fd, one = 1;
@@ -32,13 +36,19 @@ bare_listen(const char *port, int type)
 	sin.sin_port = htons((unsigned short)atoi(port));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((fd = socket(AF_INET, type | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, optname, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    (type == SOCK_STREAM && listen(fd, 128) == -1)) {
 		perror("bind 127.0.0.1");
 		exit(71);
 	}
 	return fd;
+}
+
+static inline int
+bare_listen(const char *port, int type)
+{
+	return bare_listen_opt(port, type, SO_REUSEADDR);
 }
 
 /* Echo until EOF; the whole of what a handler does in the benchmark. */

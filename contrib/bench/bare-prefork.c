@@ -19,26 +19,6 @@
 #include <poll.h>
 #include <signal.h>
 
-static int
-reuseport_listener(const char *port)
-{
-	struct sockaddr_in sin;
-	int		   fd, one = 1;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)atoi(port));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 128) == -1) {
-		perror("reuseport listener");
-		exit(71);
-	}
-	return fd;
-}
-
 /* Wait until the listener is readable, the way STRATEGY says. */
 static void
 wait_readable(int lfd, int epfd, const char *strategy)
@@ -59,7 +39,7 @@ worker(int lfd, const char *port, const char *strategy)
 	int		   c, epfd = -1;
 
 	if (strcmp(strategy, "reuseport") == 0)
-		lfd = reuseport_listener(port);
+		lfd = bare_listen_opt(port, SOCK_STREAM, SO_REUSEPORT);
 	else if (strcmp(strategy, "block") != 0)
 		fcntl(lfd, F_SETFL, O_NONBLOCK);
 	if (strcmp(strategy, "epollex") == 0) {

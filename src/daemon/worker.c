@@ -155,17 +155,18 @@ worker_sig_ignore(int sig)
 /*
  * SIGTERM and SIGINT (a ^C reaches the whole foreground group): finish
  * what is in hand, then exit.  SIGHUP and SIGUSR1 are the master's
- * business; a worker shrugs them off.  SA_RESTART: a handler's read or
- * write goes on where it was.
+ * business; a worker shrugs them off.  A serving worker restarts its
+ * syscalls (a handler's read or write goes on where it was); a spare
+ * waiting for its connection does not, so told to stop it just exits.
  */
 static void
-worker_signals(void)
+worker_signals(bool restart)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
+	sa.sa_flags = restart ? SA_RESTART : 0;
 	sa.sa_handler = worker_sig_retire;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
@@ -298,7 +299,7 @@ worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
 	int			 rv, lfd = -1;
 
 	signal_reset_child();
-	worker_signals();
+	worker_signals(true);
 	w_svc = svc;
 	/*
 	 * The engine wants a server object for the options and handler; it
@@ -318,25 +319,6 @@ worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
 	if (svc->module->desc->fini != NULL)
 		svc->module->desc->fini(state);
 	_exit(rv);
-}
-
-/*
- * A spare waits with SIGTERM and SIGINT interrupting the wait (no
- * SA_RESTART): told to stop before it has a connection, it just exits.
- */
-static void
-worker_spare_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = worker_sig_retire;
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = worker_sig_ignore;
-	(void)sigaction(SIGHUP, &sa, NULL);
-	(void)sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* One connection from the master, or -1: EOF, retired or an error. */
@@ -392,7 +374,7 @@ worker_spare(struct service *svc, int sock)
 	char			 ready = 'R';
 
 	signal_reset_child();
-	worker_spare_signals();
+	worker_signals(false);
 	w_svc = svc;
 	/* As worker_conn: the server object only carries the options. */
 	for (i = 0; i < svc->naddrs && lfd == -1; i++)
@@ -409,7 +391,7 @@ worker_spare(struct service *svc, int sock)
 	    (fd = worker_spare_wait(svc, sock, &h)) == -1)
 		goto out;		/* never served: status 0 */
 	close(sock);
-	worker_signals();
+	worker_signals(true);
 	rv = sockserv_serve_connection(srv, fd, (struct sockaddr *)&h.peer,
 	    h.peerlen);
 out:
@@ -427,7 +409,7 @@ worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
 	int			 rv;
 
 	signal_reset_child();
-	worker_signals();
+	worker_signals(true);
 	w_svc = svc;
 	master_child_close(NULL, lfd);
 	srv = worker_server(svc, lfd, SOCK_DGRAM);
@@ -863,7 +845,7 @@ worker_pool(struct service *svc, int slot)
 		log_warn("service %s: worker pipe", svc->name);
 		_exit(1);
 	}
-	worker_signals();
+	worker_signals(true);
 	w_svc = svc;
 	master_child_close(svc, -1);
 
