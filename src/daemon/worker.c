@@ -289,23 +289,24 @@ worker_log_refused(const struct service *svc, const struct sockaddr *sa,
 
 /* ---------------------------------------------------------- fork mode */
 
-void
-worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
-    socklen_t peerlen)
+/*
+ * What a child for one connection (or a spare waiting for one) does
+ * before it serves: signals, the server object, closing what it must not
+ * hold, privileges and the module's init (worker_module_init).  The
+ * engine wants a server object for the options and handler; it adopts the
+ * service's first stream listener, which is closed right after with every
+ * other: serving a connection never touches it.
+ */
+static struct sockserv_server *
+worker_conn_setup(struct service *svc, bool restart, void **state)
 {
 	struct sockserv_server	*srv;
-	void			*state;
 	size_t			 i;
-	int			 rv, lfd = -1;
+	int			 lfd = -1;
 
 	signal_reset_child();
-	worker_signals(true);
+	worker_signals(restart);
 	w_svc = svc;
-	/*
-	 * The engine wants a server object for the options and handler; it
-	 * adopts the service's first stream listener, which is closed right
-	 * after with every other: serving a connection never touches it.
-	 */
 	for (i = 0; i < svc->naddrs && lfd == -1; i++)
 		if (svc->addrs[i].socktype == SOCK_STREAM)
 			lfd = svc->fds[i];
@@ -313,8 +314,20 @@ worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
 		_exit(1);
 	srv = worker_server(svc, lfd, SOCK_STREAM);
 	master_child_close(NULL, -1);
-	state = worker_module_init(svc);
-	sockserv_server_set_context(srv, state);
+	*state = worker_module_init(svc);
+	sockserv_server_set_context(srv, *state);
+	return srv;
+}
+
+void
+worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
+    socklen_t peerlen)
+{
+	struct sockserv_server	*srv;
+	void			*state;
+	int			 rv;
+
+	srv = worker_conn_setup(svc, true, &state);
 	rv = sockserv_serve_connection(srv, conn_fd, peer, peerlen);
 	if (svc->module->desc->fini != NULL)
 		svc->module->desc->fini(state);
@@ -369,23 +382,11 @@ worker_spare(struct service *svc, int sock)
 	struct worker_handoff	 h;
 	struct sockserv_server	*srv;
 	void			*state;
-	size_t			 i;
-	int			 rv, fd, lfd = -1;
+	int			 rv, fd;
 	char			 ready = 'R';
 
-	signal_reset_child();
-	worker_signals(false);
-	w_svc = svc;
-	/* As worker_conn: the server object only carries the options. */
-	for (i = 0; i < svc->naddrs && lfd == -1; i++)
-		if (svc->addrs[i].socktype == SOCK_STREAM)
-			lfd = svc->fds[i];
-	if (lfd == -1)
-		_exit(1);
-	srv = worker_server(svc, lfd, SOCK_STREAM);
-	master_child_close(NULL, -1);
-	state = worker_module_init(svc);
-	sockserv_server_set_context(srv, state);
+	/* No SA_RESTART while waiting: a stop before the hand-off exits. */
+	srv = worker_conn_setup(svc, false, &state);
 	rv = 0;
 	if (write(sock, &ready, 1) != 1 ||
 	    (fd = worker_spare_wait(svc, sock, &h)) == -1)
