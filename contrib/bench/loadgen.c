@@ -9,7 +9,13 @@
  * key=value pairs that contrib/bench/run.sh parses.
  *
  *   loadgen --mode conn|persist|udp --concurrency C [--idle K]
- *           [--duration S] [--timeout S] TARGET
+ *           [--rate R] [--duration S] [--timeout S] TARGET
+ *
+ * Without --rate every client starts its next operation as soon as the
+ * last one is done (a closed loop: the server is kept saturated).  With
+ * --rate R operations start at most R times a second in all, so the
+ * server has idle time between them; latency is then what one client
+ * sees from a server that is not already busy.
  *
  * TARGET is HOST:PORT (IPv4, [IPv6]) or an absolute Unix socket path.
  * Traffic goes only where TARGET says; run it against loopback.
@@ -60,6 +66,8 @@ static struct {
 	int			 idle;
 	double			 duration;
 	double			 timeout;
+	double			 rate;		/* starts per second; 0: unpaced */
+	uint64_t		 next_ns;	/* earliest next start (paced) */
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;
 	int			 epfd;
@@ -371,6 +379,18 @@ sweep_timeouts(struct client *cl)
 			client_fail(&cl[i], ETIMEDOUT);
 }
 
+/* How long epoll_wait may sleep: 50 ms, or until the next paced start. */
+static int
+wait_ms(uint64_t now)
+{
+	uint64_t ms;
+
+	if (g.rate <= 0 || g.next_ns <= now)
+		return g.rate > 0 ? 0 : 50;
+	ms = (g.next_ns - now + 999999) / 1000000;
+	return ms < 50 ? (int)ms : 50;
+}
+
 static void
 run(struct client *cl)
 {
@@ -385,14 +405,23 @@ run(struct client *cl)
 
 		if (now >= end)
 			break;
-		for (i = 0; i < g.concurrency; i++)
-			if (cl[i].state == S_IDLE)
-				client_start(&cl[i]);
+		for (i = 0; i < g.concurrency; i++) {
+			if (cl[i].state != S_IDLE)
+				continue;
+			if (g.rate > 0) {
+				if (now < g.next_ns)
+					break;
+				/* Late: no burst to catch up. */
+				g.next_ns = (g.next_ns > now ? g.next_ns : now) +
+				    (uint64_t)(1e9 / g.rate);
+			}
+			client_start(&cl[i]);
+		}
 		if (now - last_sweep > 100000000u) {
 			sweep_timeouts(cl);
 			last_sweep = now;
 		}
-		n = epoll_wait(g.epfd, evs, 256, 50);
+		n = epoll_wait(g.epfd, evs, 256, wait_ms(now));
 		for (i = 0; i < n; i++) {
 			struct client *c = evs[i].data.ptr;
 
@@ -412,10 +441,10 @@ report(double secs)
 {
 	int i;
 
-	printf("mode=%s concurrency=%d idle=%d seconds=%.2f ops=%llu "
+	printf("mode=%s concurrency=%d idle=%d rate=%g seconds=%.2f ops=%llu "
 	    "ops_per_s=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f",
 	    g.mode == M_CONN ? "conn" : g.mode == M_PERSIST ? "persist" : "udp",
-	    g.concurrency, g.idle, secs, (unsigned long long)g.ops,
+	    g.concurrency, g.idle, g.rate, secs, (unsigned long long)g.ops,
 	    (double)g.ops / secs, hist_percentile(0.50) / 1e3,
 	    hist_percentile(0.99) / 1e3, g.max_ns / 1e3);
 	for (i = 0; i < E_MAX; i++)
@@ -428,8 +457,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen --mode conn|persist|udp "
-	    "[--concurrency C] [--idle K] [--duration S] [--timeout S] "
-	    "HOST:PORT|/unix/path\n");
+	    "[--concurrency C] [--idle K] [--rate R] [--duration S] "
+	    "[--timeout S] HOST:PORT|/unix/path\n");
 	exit(64);
 }
 
@@ -442,6 +471,7 @@ parse_args(int argc, char **argv)
 		{ "idle", required_argument, NULL, 'i' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -449,7 +479,7 @@ parse_args(int argc, char **argv)
 	g.concurrency = 1;
 	g.duration = 5;
 	g.timeout = 5;
-	while ((ch = getopt_long(argc, argv, "m:c:i:d:t:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:c:i:d:t:r:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			if (strcmp(optarg, "conn") == 0)
@@ -473,13 +503,17 @@ parse_args(int argc, char **argv)
 		case 't':
 			g.timeout = atof(optarg);
 			break;
+		case 'r':
+			g.rate = atof(optarg);
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc - 1 || g.concurrency < 1 || g.concurrency > 10000 ||
 	    g.idle < 0 || g.idle > 10000 || g.duration <= 0 ||
-	    g.duration > 3600 || g.timeout <= 0)
+	    g.duration > 3600 || g.timeout <= 0 || g.rate < 0 ||
+	    g.rate > 1e6)
 		usage();
 	if (parse_target(argv[optind]) == -1) {
 		fprintf(stderr, "loadgen: bad target %s\n", argv[optind]);

@@ -7,8 +7,9 @@
 set -eu
 results=$1 doc=$2 chart=$3 command=$4
 
-get() {	# SERVER WORKLOAD -> ops/s
-	awk -F'\t' -v s="$1" -v w="$2" '$1 == s && $2 == w { print $3 }' "$results"
+get() {	# SERVER WORKLOAD [COLUMN] -> ops/s (or column 4: p50 µs)
+	awk -F'\t' -v s="$1" -v w="$2" -v c="${3:-3}" \
+	    '$1 == s && $2 == w { print $c }' "$results"
 }
 ratio() {	# A B -> A/B with 2 decimals, or n/a
 	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
@@ -39,7 +40,9 @@ table=$(mktemp)
 	echo
 	echo "| target | ratio |"
 	echo "|---|---:|"
+	echo "| fork W1c1 / bare fork W1c1 (≥ 0.9) | $(ratio "$(get sockservd-fork W1c1)" "$(get bare-fork W1c1)") |"
 	echo "| fork W1c32 / bare fork W1c32 (≥ 0.9) | $(ratio "$(get sockservd-fork W1c32)" "$(get bare-fork W1c32)") |"
+	echo "| fork W1c1 / Python ForkingTCPServer W1c1 (≥ 8) | $(ratio "$(get sockservd-fork W1c1)" "$(get python-fork W1c1)") |"
 	echo "| fork W1c32 / Python ForkingTCPServer W1c32 (≥ 8) | $(ratio "$(get sockservd-fork W1c32)" "$(get python-fork W1c32)") |"
 	echo "| prefork W1c1 / bare prefork W1c1 (≥ 0.9) | $(ratio "$(get sockservd-prefork W1c1)" "$(get bare-prefork W1c1)") |"
 	echo "| prefork W1c32 / bare prefork W1c32 (≥ 0.9) | $(ratio "$(get sockservd-prefork W1c32)" "$(get bare-prefork W1c32)") |"
@@ -50,6 +53,10 @@ table=$(mktemp)
 	echo "| prefork UDP W4 / bare UDP W4 (≥ 0.8) | $(ratio "$(get sockservd-prefork W4)" "$(get bare-udp W4)") |"
 	echo "| prefork W1c32 during reloads / without (≥ 0.8) | $(ratio "$(get sockservd-prefork W1c32+HUP)" "$(get sockservd-prefork W1c32)") |"
 	echo "| fork W1c32 during reloads / without (≥ 0.8) | $(ratio "$(get sockservd-fork W1c32+HUP)" "$(get sockservd-fork W1c32)") |"
+	echo "| fork-ahead L1 p50 / prefork L1 p50, paced c1 (≤ 2) | $(ratio "$(get sockservd-forkahead L1 4)" "$(get sockservd-prefork L1 4)") |"
+	echo "| fork (no spares) L1 p50 / prefork L1 p50, paced c1 | $(ratio "$(get sockservd-fork L1 4)" "$(get sockservd-prefork L1 4)") |"
+	echo "| fork-ahead W1c1 p50 / prefork W1c1 p50, closed loop | $(ratio "$(get sockservd-forkahead W1c1 4)" "$(get sockservd-prefork W1c1 4)") |"
+	echo "| fork-ahead W1c1 / fork W1c1 (throughput cost of spares) | $(ratio "$(get sockservd-forkahead W1c1)" "$(get sockservd-fork W1c1)") |"
 	echo
 	[ -n "$chart" ] && command -v gnuplot >/dev/null &&
 	    echo "![connections per second per server and workload](performance.png)"

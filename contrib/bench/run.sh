@@ -104,7 +104,7 @@ stop_server() {
 	server_pid=
 }
 
-sockservd_conf() {	# MODE PORT
+sockservd_conf() {	# MODE PORT [FORK_AHEAD]
 	cat >"$work/sockserv.conf" <<EOF
 pidfile = "$work/sockservd.pid"
 log = "$work/sockservd.log"
@@ -113,6 +113,7 @@ service bench {
 	listen = { "tcp://127.0.0.1:$2", "udp://127.0.0.1:$2" }
 	module = "echo"
 	mode = "$1"
+	fork_ahead = ${3:-0}
 	max_children = 256
 	max_workers = 256
 	request_queue_size = 128
@@ -145,6 +146,10 @@ EOF
 start_named() {
 	local name=$1 port=$2
 	case $name in
+	sockservd-forkahead)
+		sockservd_conf fork "$port" 4
+		SOCKSERV_MODULE_DIR=$builddir/.libs \
+		    start "$builddir/sockservd" -f -c "$work/sockserv.conf" ;;
 	sockservd-*)
 		sockservd_conf "${name#sockservd-}" "$port"
 		SOCKSERV_MODULE_DIR=$builddir/.libs \
@@ -177,12 +182,19 @@ available() {
 workloads_for() {
 	case $1 in
 	bare-udp) echo "W4" ;;
+	sockservd-forkahead) echo "W1c1 W1c32 L1" ;;
+	sockservd-fork|sockservd-prefork) echo "W1c1 W1c32 W2 W3 W4 L1" ;;
 	sockservd-*) echo "W1c1 W1c32 W2 W3 W4" ;;
+	bare-fork|bare-prefork) echo "W1c1 W1c32 W2 W3 L1" ;;
 	*) echo "W1c1 W1c32 W2 W3" ;;
 	esac
 }
+# L1: W1 at concurrency 1 paced to 200 connections a second, so that the
+# server is idle between them: the latency a client sees when the server
+# is not already saturated (fork-ahead's case).
 workload_args() {
 	case $1 in
+	L1) echo "--mode conn --concurrency 1 --rate 200" ;;
 	W1c1) echo "--mode conn --concurrency 1" ;;
 	W1c32) echo "--mode conn --concurrency 32" ;;
 	W2) echo "--mode persist --concurrency 32" ;;
@@ -256,8 +268,8 @@ reload_run() {
 	echo "# $server: $hups SIGHUPs during the reload run" >>"$results"
 }
 
-servers="sockservd-fork sockservd-prefork sockservd-thread sockservd-sync
-bare-fork bare-prefork bare-udp"
+servers="sockservd-fork sockservd-forkahead sockservd-prefork sockservd-thread
+sockservd-sync bare-fork bare-prefork bare-udp"
 [ "$quick" = yes ] || servers="$servers python-fork python-thread tcpserver apache-prefork"
 
 echo "# sockserv benchmark $(date -u +%FT%TZ) on $(nproc) CPUs, $(uname -r)," \

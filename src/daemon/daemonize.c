@@ -275,12 +275,9 @@ pidfile_remove(void)
 void
 pidfile_child(void)
 {
-	if (ready_fd != -1) {
+	/* Closed, not reset: a child writing a variable costs it a fault. */
+	if (ready_fd != -1)
 		(void)close(ready_fd);
-		ready_fd = -1;
-	}
-	if (pidfile_fd == -1 || getpid() == pidfile_pid)
-		return;
-	(void)close(pidfile_fd);
-	pidfile_fd = -1;
+	if (pidfile_fd != -1)
+		(void)close(pidfile_fd);
 }

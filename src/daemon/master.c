@@ -8,7 +8,7 @@
  * while reloading), new addresses are bound before anything changes (a
  * failure rejects the whole reload), and removed ones are closed only once
  * the new generation is running.  It owns the one loop of the master,
- * which acts on the signal flags in a fixed order and, for fork-mode
+ * which acts on the signals read in a fixed order and, for fork-mode
  * services, accepts connections (or receives datagrams) and hands each to
  * the supervisor after the cheap admission checks: address rules and
  * max_per_source.  max_children is enforced by not polling a service's
@@ -17,7 +17,9 @@
  *
  * The master never runs module code and never blocks on a client or a
  * child; it allocates nothing per connection (the supervisor's child
- * entry aside), so it stays small and forks cheaply.
+ * entry aside), so it stays small and forks cheaply.  What it writes per
+ * connection (the poll set, the supervisor's table) is in the arena,
+ * which children do not inherit (arena.c).
  */
 #include "config.h"
 
@@ -63,7 +65,7 @@ static enum master_state	 master_state = MASTER_RUN;
 static uint64_t			 master_deadline;	/* DRAIN, KILL */
 static int			 master_sigfd = -1;
 
-/* The poll set: [0] the signal pipe, then the listeners polled now. */
+/* The poll set: [0] the signalfd, then the listeners polled now. */
 static struct pollfd		*master_pfd;
 static struct listener		**master_pl;
 static size_t			 master_npfd;		/* allocated */
@@ -308,11 +310,16 @@ master_pollset_size(void)
 		n++;
 	if (n <= master_npfd)
 		return 0;
-	if ((pfd = reallocarray(master_pfd, n, sizeof(*pfd))) == NULL)
+	/* In the arena: poll() writes it on every turn. */
+	if ((pfd = arena_calloc(n, sizeof(*pfd))) == NULL)
 		return -1;
+	if ((pl = arena_calloc(n, sizeof(*pl))) == NULL) {
+		arena_free(pfd);
+		return -1;
+	}
+	arena_free(master_pfd);
+	arena_free(master_pl);
 	master_pfd = pfd;
-	if ((pl = reallocarray(master_pl, n, sizeof(*pl))) == NULL)
-		return -1;
 	master_pl = pl;
 	master_npfd = n;
 	return 0;
@@ -363,6 +370,11 @@ master_close_all(void)
 		master_listener_free(l);
 }
 
+/*
+ * In a forked child: close every listener but keep_svc's or keep_fd.  The
+ * records are left as they are: the child never looks at them again, and
+ * each page it wrote would be a copy-on-write fault.
+ */
 void
 master_child_close(const struct service *keep_svc, int keep_fd)
 {
@@ -373,7 +385,6 @@ master_child_close(const struct service *keep_svc, int keep_fd)
 		    (keep_svc != NULL && l->svc == keep_svc))
 			continue;
 		(void)close(l->fd);
-		l->fd = -1;
 	}
 	/* Else a spare would not see EOF when the master lets it go. */
 	supervisor_child_close();
@@ -581,7 +592,7 @@ master_recv(struct listener *l)
 }
 
 /*
- * Fill the poll set: the signal pipe, then, while serving and not backing
+ * Fill the poll set: the signalfd, then, while serving and not backing
  * off, the listeners of fork-mode services that are below max_children.
  */
 static nfds_t
@@ -772,34 +783,26 @@ master_stop(bool fast)
 	master_deadline = now + MASTER_KILL_WAIT;
 }
 
-/* Act on the flags, in the order the design fixes. */
+/*
+ * Act on the signals read, in the order the design fixes.  readable: the
+ * signalfd polled readable (otherwise there is nothing to read, and a
+ * read would only cost a syscall per connection).
+ */
 static void
-master_signals(void)
+master_signals(bool readable)
 {
-	signal_drain();
-	if (sig_child || master_state != MASTER_RUN) {
-		sig_child = 0;
+	unsigned	 got = readable ? signal_drain() : 0;
+
+	if ((got & SIGNAL_CHILD) || master_state != MASTER_RUN)
 		supervisor_reap();
-	}
-	if (sig_quit) {
-		sig_quit = 0;
-		sig_term = 0;
+	if (got & SIGNAL_QUIT)
 		master_stop(true);
-	}
-	if (sig_term) {
-		sig_term = 0;
+	else if (got & SIGNAL_TERM)
 		master_stop(master_state != MASTER_RUN);
-	}
-	if (sig_reload) {
-		sig_reload = 0;
-		if (master_state == MASTER_RUN)
-			master_reload();
-	}
-	if (sig_reopen) {
-		sig_reopen = 0;
-		if (log_reopen() == -1)
-			log_warn("reopening the log");
-	}
+	if ((got & SIGNAL_RELOAD) && master_state == MASTER_RUN)
+		master_reload();
+	if ((got & SIGNAL_REOPEN) && log_reopen() == -1)
+		log_warn("reopening the log");
 }
 
 /* ----------------------------------------------------------- the loop */
@@ -833,8 +836,9 @@ master_turn(void)
 		if (errno != EINTR)
 			log_warn("poll");
 		n = 0;
+		master_pfd[0].revents = 0;
 	}
-	master_signals();
+	master_signals(master_pfd[0].revents != 0);
 	if (master_state == MASTER_RUN || master_state == MASTER_DRAIN)
 		supervisor_maintain();
 	if (master_state != MASTER_RUN) {
@@ -892,13 +896,15 @@ master_cleanup(void)
 	master_close_all();
 	master_conf_unref(master_conf);
 	master_conf = NULL;
-	free(master_pfd);
-	free(master_pl);
+	supervisor_fini();
+	arena_free(master_pfd);
+	arena_free(master_pl);
 	free(master_pkt);
 	master_pfd = NULL;
 	master_pl = NULL;
 	master_pkt = NULL;
 	master_npfd = 0;
+	arena_release();
 }
 
 /*
@@ -933,12 +939,12 @@ master_run(struct conf *conf)
 		log_warn("signals");
 		return EXIT_OSERR;
 	}
+	/* Not in the arena: a datagram's child reads it. */
 	if ((master_pkt = malloc(MASTER_PKT_MAX)) == NULL ||
-	    master_pollset_size() == -1) {
+	    master_pollset_size() == -1 || supervisor_init() == -1) {
 		log_warn("master");
 		return EXIT_OSERR;
 	}
-	supervisor_init();
 	if (master_bind(conf) == -1 || master_commit(conf) == -1) {
 		status = master_abort(EXIT_OSERR, false);
 		goto out;

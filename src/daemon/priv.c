@@ -56,6 +56,18 @@ static uid_t	priv_master_uid;
  * the per-connection path skips 41 capget/prctl round trips.
  */
 static bool	priv_bound_done;
+/*
+ * What the master is once priv_drop_master() is done, for every child to
+ * compare against without a syscall: its uid and gid (real, effective
+ * and saved alike, else priv_self_known is false), whether it holds any
+ * capability, and the empty set the children take, built once.  A child
+ * writes and executes as few pages as it can: each is a fault.
+ */
+static bool	priv_self_known;
+static uid_t	priv_self_uid;
+static gid_t	priv_self_gid;
+static bool	priv_self_caps = true;
+static cap_t	priv_empty;
 
 /* The identity svc runs as, relative to the current process's. */
 static void
@@ -63,9 +75,10 @@ priv_ident_svc(const struct service *svc, struct priv_ident *id)
 {
 	id->user = svc->user;
 	id->group = svc->group;
-	id->uid = svc->user != NULL ? svc->uid : geteuid();
+	id->uid = svc->user != NULL ? svc->uid : priv_self_known ?
+	    priv_self_uid : geteuid();
 	id->gid = svc->user != NULL || svc->group != NULL ? svc->gid :
-	    getegid();
+	    priv_self_known ? priv_self_gid : getegid();
 }
 
 /* True if the calling process runs as exactly uid and gid (real,
@@ -253,22 +266,26 @@ priv_ambient_clear(void)
 	return 0;
 }
 
-/* Set the process's capabilities to exactly keep[] (P and E), clear the
- * ambient set, and check that the kernel shows just that. */
+/*
+ * Set the process's capabilities to exactly want and clear the ambient
+ * set; verify: check that the kernel shows just that.  capset(2) sets the
+ * three sets as given or fails, so the read-back is a second opinion: the
+ * master takes it, a child does not (libcap allocates for it, and in fork
+ * mode that is a per-connection cost; the end-to-end tests read every
+ * child's sets from /proc instead).
+ */
 static int
-priv_caps_set(const cap_value_t *keep, int n)
+priv_caps_apply(cap_t want, bool verify)
 {
-	cap_t	want, got = NULL;
+	cap_t	got = NULL;
 	int	rc = -1;
 
-	if ((want = priv_caps_make(keep, n)) == NULL) {
-		log_warn("cannot build the capability set");
-		return -1;
-	}
 	if (cap_set_proc(want) == -1)
 		log_warn("cannot set capabilities (cap_set_proc)");
 	else if (priv_ambient_clear() == -1)
 		log_warn("cannot clear the ambient capability set");
+	else if (!verify)
+		rc = 0;
 	else if ((got = cap_get_proc()) == NULL)
 		log_warn("cannot read capabilities back (cap_get_proc)");
 	else if (cap_compare(want, got) != 0)
@@ -277,6 +294,21 @@ priv_caps_set(const cap_value_t *keep, int n)
 		rc = 0;
 	if (got != NULL)
 		cap_free(got);
+	return rc;
+}
+
+/* The same with exactly keep[] in permitted and effective. */
+static int
+priv_caps_set(const cap_value_t *keep, int n)
+{
+	cap_t	want;
+	int	rc;
+
+	if ((want = priv_caps_make(keep, n)) == NULL) {
+		log_warn("cannot build the capability set");
+		return -1;
+	}
+	rc = priv_caps_apply(want, true);
 	cap_free(want);
 	return rc;
 }
@@ -320,35 +352,39 @@ priv_has_effective(cap_value_t cap)
 /*
  * Become id: supplementary groups (the user's, or none when only a group
  * is given), then the gid, then the uid, all three of real, effective and
- * saved.  who names the service in the messages.
+ * saved.  svc names the service in the messages; NULL: the master.  (A
+ * string is put together only to say what failed: a child formats
+ * nothing on its way to serving.)
  */
 static int
-priv_switch(const char *who, const struct priv_ident *id)
+priv_switch(const char *svc, const struct priv_ident *id)
 {
 	const char	*name = id->user != NULL ? id->user : "(unchanged)";
+	const char	*pre = svc != NULL ? "service " : "";
+	const char	*who = svc != NULL ? svc : "master";
 
 	if (id->user != NULL && initgroups(id->user, id->gid) == -1) {
-		log_warn("%s: initgroups(\"%s\", %lu)", who, id->user,
+		log_warn("%s%s: initgroups(\"%s\", %lu)", pre, who, id->user,
 		    (unsigned long)id->gid);
 		return -1;
 	}
 	if (id->user == NULL && setgroups(0, NULL) == -1) {
-		log_warn("%s: setgroups", who);
+		log_warn("%s%s: setgroups", pre, who);
 		return -1;
 	}
 	if (setresgid(id->gid, id->gid, id->gid) == -1) {
-		log_warn("%s: setresgid(%lu) for user %s", who,
+		log_warn("%s%s: setresgid(%lu) for user %s", pre, who,
 		    (unsigned long)id->gid, name);
 		return -1;
 	}
 	if (setresuid(id->uid, id->uid, id->uid) == -1) {
-		log_warn("%s: setresuid(%lu) for user %s", who,
+		log_warn("%s%s: setresuid(%lu) for user %s", pre, who,
 		    (unsigned long)id->uid, name);
 		return -1;
 	}
 	if (!priv_is_ident(id->uid, id->gid)) {
-		log_warnx("%s: uid/gid are not %lu/%lu after the switch", who,
-		    (unsigned long)id->uid, (unsigned long)id->gid);
+		log_warnx("%s%s: uid/gid are not %lu/%lu after the switch",
+		    pre, who, (unsigned long)id->uid, (unsigned long)id->gid);
 		return -1;
 	}
 	return 0;
@@ -382,6 +418,41 @@ priv_log_master(const struct priv_ident *id, const cap_value_t *keep, int n)
  * is checked; on failure logs it and returns -1 (the master must exit
  * before serving).
  */
+/*
+ * Remember what the master now is (see priv_self_known); 0, or -1 if the
+ * children's empty capability set cannot be built.
+ */
+static int
+priv_note_self(void)
+{
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg;
+	cap_t	caps;
+
+	if (getresuid(&ru, &eu, &su) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
+	    ru == eu && eu == su && rg == eg && eg == sg) {
+		priv_self_known = true;
+		priv_self_uid = eu;
+		priv_self_gid = eg;
+	}
+	if (priv_empty == NULL && (priv_empty = cap_init()) == NULL) {
+		log_warn("cannot build the capability set");
+		return -1;
+	}
+	if ((caps = cap_get_proc()) != NULL) {
+		priv_self_caps = cap_compare(caps, priv_empty) != 0;
+		cap_free(caps);
+	}
+	return 0;
+}
+
+/*
+ * Once every listener is bound: started as root with a `user', become
+ * that user keeping only the capabilities described at the top of this
+ * file.  Not root, or root without a `user': nothing to do.  Every step
+ * is checked; on failure logs it and returns -1 (the master must exit
+ * before serving).
+ */
 int
 priv_drop_master(const struct conf *conf)
 {
@@ -390,7 +461,7 @@ priv_drop_master(const struct conf *conf)
 	int			n;
 
 	if (geteuid() != 0)
-		return 0;
+		return priv_note_self();
 	if (conf->user == NULL) {
 		/*
 		 * A root master without `user' keeps its permitted set, but
@@ -400,7 +471,7 @@ priv_drop_master(const struct conf *conf)
 		if (priv_bound_trim(NULL, 0) == -1)
 			return -1;
 		priv_bound_done = true;
-		return 0;
+		return priv_note_self();
 	}
 	id.user = conf->user;
 	id.group = conf->group;
@@ -415,7 +486,7 @@ priv_drop_master(const struct conf *conf)
 		log_warn("prctl(PR_SET_KEEPCAPS)");
 		return -1;
 	}
-	if (priv_switch("master", &id) == -1)
+	if (priv_switch(NULL, &id) == -1)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L) == -1) {
 		log_warn("prctl(PR_SET_KEEPCAPS, 0)");
@@ -426,7 +497,7 @@ priv_drop_master(const struct conf *conf)
 	priv_master_dropped = true;
 	priv_master_uid = id.uid;
 	priv_log_master(&id, keep, n);
-	return 0;
+	return priv_note_self();
 }
 
 /*
@@ -438,22 +509,29 @@ int
 priv_drop_child(const struct service *svc)
 {
 	struct priv_ident	id;
-	char			who[128];
+	bool			switched = false;
 
-	snprintf(who, sizeof(who), "service %s", svc->name);
 	priv_ident_svc(svc, &id);
 	if (!priv_bound_done && priv_has_effective(CAP_SETPCAP) &&
 	    priv_bound_trim(NULL, 0) == -1)
 		return -1;
-	if (!priv_is_ident(id.uid, id.gid) && priv_switch(who, &id) == -1)
-		return -1;
-	if (priv_caps_set(NULL, 0) == -1) {
-		log_warnx("%s: cannot drop capabilities", who);
+	/* Already that identity (known without asking the kernel): stay. */
+	if ((!priv_self_known || id.uid != priv_self_uid ||
+	    id.gid != priv_self_gid) && !priv_is_ident(id.uid, id.gid)) {
+		if (priv_switch(svc->name, &id) == -1)
+			return -1;
+		switched = true;
+	}
+	/* A master without capabilities has none to pass on. */
+	if ((priv_self_caps || switched || priv_empty == NULL) &&
+	    (priv_empty != NULL ? priv_caps_apply(priv_empty, false) :
+	    priv_caps_set(NULL, 0)) == -1) {
+		log_warnx("service %s: cannot drop capabilities", svc->name);
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1 ||
 	    prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) != 1) {
-		log_warn("%s: prctl(PR_SET_NO_NEW_PRIVS)", who);
+		log_warn("service %s: prctl(PR_SET_NO_NEW_PRIVS)", svc->name);
 		return -1;
 	}
 	return 0;

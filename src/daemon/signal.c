@@ -1,161 +1,140 @@
 /*
- * signal.c -- the master's signal handling: flags and a self-pipe.
+ * signal.c -- the master's signals, read from a signalfd.
  *
- * It owns the dispositions of the master and of every forked process
- * until that process resets them.  A handler does the two things that are
- * safe in a handler: it sets one of the sig_* flags and writes a byte to
- * a non-blocking self-pipe, so that the master's poll() wakes up even if
- * the signal arrived just before it went to sleep.  Everything else
- * (reaping, reloading, stopping) happens in the master loop, in a fixed
- * order, after it has drained the pipe.  SIGPIPE is ignored: a client that
- * goes away must cost an EPIPE, not the master.
+ * The master blocks the signals it acts on and reads them from a
+ * signalfd that its loop polls: no handler runs, so nothing is
+ * interrupted half-way and nothing has to be async-signal-safe.  It also
+ * keeps the per-connection path cheap: a delivered SIGCHLD would build a
+ * signal frame on the stack and write a flag and a pipe, and on a busy
+ * fork-mode service every page the master writes while a child shares it
+ * is a copy-on-write fault.  What arrived is handed to the loop as a set
+ * of bits; reaping, reloading and stopping happen there, in a fixed
+ * order.  SIGPIPE is ignored: a client that goes away must cost an EPIPE,
+ * not the master.
+ *
+ * Forked processes inherit the mask.  A pool worker or a spare sets up
+ * its own handlers first, then calls signal_reset_child(), which
+ * unblocks: a SIGTERM sent between the fork and that moment waits, and
+ * reaches the worker's own handler instead of being lost or running the
+ * master's.  A child serving one connection keeps the mask (worker.c).
  */
 #include "config.h"
 
+#include <sys/signalfd.h>
+
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sockservd.h"
 
-volatile sig_atomic_t	sig_reload, sig_term, sig_quit, sig_reopen, sig_child;
+static int	signal_fd = -1;
 
-static int	signal_pipe[2] = { -1, -1 };
-static pid_t	signal_pid;		/* the master */
-/* A stop signal that reached a child before signal_reset_child(). */
-static volatile sig_atomic_t signal_child_pending;
-
-/* The signals the master acts on; each is reset to default in children. */
-static const int signal_caught[] = {
-	SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGCHLD
+/* The signals the master acts on, and the bit signal_drain() reports. */
+static const struct {
+	int		sig;
+	unsigned	bit;
+} signal_caught[] = {
+	{ SIGHUP,  SIGNAL_RELOAD },
+	{ SIGTERM, SIGNAL_TERM },
+	{ SIGINT,  SIGNAL_TERM },
+	{ SIGQUIT, SIGNAL_QUIT },
+	{ SIGUSR1, SIGNAL_REOPEN },
+	{ SIGCHLD, SIGNAL_CHILD },
 };
-
-static void
-signal_handler(int sig)
-{
-	int	 saved = errno;
-	char	 c = 0;
-
-	/*
-	 * A child forked a moment ago still runs this handler: keep a stop
-	 * signal for signal_reset_child() to deliver, rather than lose it
-	 * (a worker retired at birth would otherwise never stop).
-	 */
-	if (getpid() != signal_pid) {
-		if (sig == SIGTERM || sig == SIGINT)
-			signal_child_pending = sig;
-		errno = saved;
-		return;
-	}
-	switch (sig) {
-	case SIGHUP:
-		sig_reload = 1;
-		break;
-	case SIGTERM:
-	case SIGINT:
-		sig_term = 1;
-		break;
-	case SIGQUIT:
-		sig_quit = 1;
-		break;
-	case SIGUSR1:
-		sig_reopen = 1;
-		break;
-	case SIGCHLD:
-		sig_child = 1;
-		break;
-	}
-	/* A full pipe already holds a wake-up; the byte may be dropped. */
-	if (signal_pipe[1] != -1)
-		(void)!write(signal_pipe[1], &c, 1);
-	errno = saved;
-}
+#define SIGNAL_NCAUGHT	(sizeof(signal_caught) / sizeof(signal_caught[0]))
 
 /*
- * Create the self-pipe and install the handlers.  Returns the read end,
- * to be polled for POLLIN, or -1 with errno set.
+ * Block the caught signals and open the signalfd.  Returns its fd, to be
+ * polled for POLLIN, or -1 with errno set.
  */
 int
 signal_init(void)
 {
 	struct sigaction sa;
-	sigset_t	 none;
+	sigset_t	 set;
 	size_t		 i;
 
-	if (signal_pipe[0] == -1 &&
-	    pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
-		return -1;
-	signal_pid = getpid();
-
+	/*
+	 * Default dispositions first: one inherited as SIG_IGN would be
+	 * dropped rather than queued, and an ignored SIGCHLD reaps children
+	 * behind the supervisor's back.
+	 */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = signal_handler;
-	sa.sa_flags = SA_RESTART;
-	/* One handler at a time: no flag is half-set by a nested signal. */
-	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof(signal_caught) / sizeof(signal_caught[0]); i++)
-		if (sigaction(signal_caught[i], &sa, NULL) == -1)
-			return -1;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	for (i = 0; i < SIGNAL_NCAUGHT; i++) {
+		sa.sa_handler = SIG_DFL;
+		if (sigaction(signal_caught[i].sig, &sa, NULL) == -1)
+			return -1;
+		sigaddset(&set, signal_caught[i].sig);
+	}
+	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		return -1;
-
-	/* Whatever our parent blocked, the master must see these. */
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+	/* Exactly these blocked, whatever our parent blocked. */
+	if (sigprocmask(SIG_SETMASK, &set, NULL) == -1)
 		return -1;
-	return signal_pipe[0];
+	if (signal_fd == -1 &&
+	    (signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		return -1;
+	return signal_fd;
 }
 
-/* Empty the self-pipe; the flags say what happened. */
-void
+/* Read every queued signal; returns the SIGNAL_* bits of what came. */
+unsigned
 signal_drain(void)
 {
-	char	 buf[64];
-	ssize_t	 n;
+	struct signalfd_siginfo	 si[8];
+	unsigned		 got = 0;
+	ssize_t			 n, k;
+	size_t			 i;
 
-	if (signal_pipe[0] == -1)
-		return;
-	do
-		n = read(signal_pipe[0], buf, sizeof(buf));
-	while (n > 0 || (n == -1 && errno == EINTR));
+	if (signal_fd == -1)
+		return 0;
+	for (;;) {
+		n = read(signal_fd, si, sizeof(si));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return got;	/* EAGAIN: all read */
+		for (k = 0; k < n / (ssize_t)sizeof(si[0]); k++)
+			for (i = 0; i < SIGNAL_NCAUGHT; i++)
+				if (signal_caught[i].sig == (int)si[k].ssi_signo)
+					got |= signal_caught[i].bit;
+		/* Short: the queue was empty (a later one polls readable). */
+		if (n < (ssize_t)sizeof(si))
+			return got;
+	}
 }
 
 /*
- * In a freshly forked process: default dispositions for everything the
- * master caught or ignored, nothing blocked, and the master's self-pipe
- * closed, so the child neither wakes the master nor holds its fds.  A
- * SIGTERM or SIGINT that arrived since the fork is delivered now, with
- * the default action: the child stops before it starts.
+ * In a forked process: close the master's signalfd.  Nothing else: a
+ * fork-mode child serving one connection keeps the master's mask (see
+ * worker_conn), and it writes no variable, since in fork mode this runs
+ * once per connection and every page a child writes is a fault.
+ */
+void
+signal_close_child(void)
+{
+	if (signal_fd != -1)
+		(void)close(signal_fd);
+}
+
+/*
+ * In a forked process that has installed its own handlers: SIGPIPE back
+ * to its default, the signalfd closed, nothing blocked.  A signal that
+ * arrived since the fork is delivered now.
  */
 void
 signal_reset_child(void)
 {
-	struct sigaction sa;
-	sigset_t	 none;
-	size_t		 i;
-	int		 saved = errno;
+	static const sigset_t	 none;	/* all clear, as sigemptyset() makes */
+	struct sigaction	 sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(signal_caught) / sizeof(signal_caught[0]); i++)
-		(void)sigaction(signal_caught[i], &sa, NULL);
+	memset(&sa, 0, sizeof(sa));	/* SIG_DFL, empty sa_mask */
 	(void)sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(&none);
+	signal_close_child();
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (signal_child_pending != 0)
-		(void)raise(signal_child_pending);
-
-	for (i = 0; i < 2; i++)
-		if (signal_pipe[i] != -1) {
-			(void)close(signal_pipe[i]);
-			signal_pipe[i] = -1;
-		}
-	sig_reload = sig_term = sig_quit = sig_reopen = sig_child = 0;
-	errno = saved;
 }

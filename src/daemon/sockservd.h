@@ -212,15 +212,31 @@ int	priv_drop_child(const struct service *svc);
 int	priv_check_file(int fd, const char *path, bool group_ok, char *err,
 	    size_t errlen);
 
+/* ------------------------------------------------------------ arena.c */
+
+/*
+ * The master's memory that forked children never see (MADV_DONTFORK):
+ * what it writes per connection, so that a fork costs it no copy-on-write
+ * fault.  Zeroed objects; arena_release() unmaps it all at exit.
+ */
+void	*arena_alloc(size_t size);
+void	*arena_calloc(size_t n, size_t size);
+void	 arena_free(void *p);
+void	 arena_release(void);
+
 /* ----------------------------------------------------------- signal.c */
 
-/* Flags set by the handlers; the master loop reads and clears them. */
-extern volatile sig_atomic_t sig_reload, sig_term, sig_quit, sig_reopen,
-	    sig_child;
+/* What signal_drain() reports: a bit per kind of signal read. */
+#define SIGNAL_CHILD	0x01	/* SIGCHLD */
+#define SIGNAL_RELOAD	0x02	/* SIGHUP */
+#define SIGNAL_TERM	0x04	/* SIGTERM, SIGINT */
+#define SIGNAL_QUIT	0x08	/* SIGQUIT */
+#define SIGNAL_REOPEN	0x10	/* SIGUSR1 */
 
-int	signal_init(void);	/* handlers + self-pipe; returns its read fd */
-void	signal_drain(void);	/* empty the self-pipe */
-void	signal_reset_child(void);	/* default dispositions in a child */
+int	signal_init(void);	/* block, open the signalfd; returns it */
+unsigned signal_drain(void);	/* read what came: SIGNAL_* bits */
+void	signal_reset_child(void);	/* in a child, after its handlers */
+void	signal_close_child(void);	/* in a child: only the signalfd */
 
 /* -------------------------------------------------------- daemonize.c */
 
@@ -310,7 +326,8 @@ struct child {
 	bool			 ready;		/* CHILD_SPARE: said ready */
 };
 
-void	supervisor_init(void);
+int	supervisor_init(void);	/* -1: out of memory */
+void	supervisor_fini(void);	/* at exit, all children reaped */
 /* fork mode: a child for one connection; conn_fd is closed in the master. */
 int	supervisor_fork_conn(struct conf *conf, struct service *svc,
 	    int conn_fd, const struct sockaddr *peer, socklen_t peerlen);
@@ -437,8 +454,11 @@ void	scoreboard_retiring(void);
  * worker until retired.  Both drop privileges (priv_drop_child) and run
  * the module's init before any module code, and exit 0 or 1.
  */
-__attribute__((noreturn)) void worker_conn(struct service *svc, int conn_fd,
+__attribute__((noreturn)) void worker_conn(struct service *svc,
+	    struct sockserv_server *srv, int conn_fd,
 	    const struct sockaddr *peer, socklen_t peerlen);
+/* In the master: the server fork-mode children of svc serve with. */
+struct sockserv_server *worker_conn_server(const struct service *svc);
 __attribute__((noreturn)) void worker_dgram(struct service *svc, int lfd,
 	    const void *pkt, size_t len, const struct sockaddr *peer,
 	    socklen_t peerlen);
@@ -453,6 +473,7 @@ struct worker_handoff {
 	socklen_t		 peerlen;
 	struct sockaddr_storage	 peer;
 };
-__attribute__((noreturn)) void worker_spare(struct service *svc, int sock);
+__attribute__((noreturn)) void worker_spare(struct service *svc,
+	    struct sockserv_server *srv, int sock);
 
 #endif /* SOCKSERVD_H */

@@ -7,8 +7,17 @@
  * one record per configuration generation (struct sv_gen: the conf, its
  * scoreboard region, whether a reload retired it) and one per service of
  * that generation (struct sv_pool: live counts, spawn rate, back-off).
- * Each child holds a reference on its conf (conf->refs, see master.c's
- * protocol in sockservd.h), taken at fork and dropped when it is reaped.
+ * A generation holds one reference on its conf (conf->refs, see
+ * master.c's protocol in sockservd.h) from its creation until it is
+ * destroyed: once it is retired, or its conf otherwise unused, and its
+ * last child is reaped.
+ *
+ * All of it lives in the arena (arena.c), which children do not inherit:
+ * in fork mode the master updates it for every connection while other
+ * children are alive, and in memory shared with them every page written
+ * would be a copy-on-write fault.  Nothing a child runs may touch it; the
+ * master's ends of the spares' socket pairs, which children must close,
+ * are therefore also listed in ordinary memory (sv_spare_fds).
  *
  * The master calls in from its loop: supervisor_reap() after SIGCHLD,
  * supervisor_maintain() whenever supervisor_next_timeout() has expired
@@ -76,6 +85,7 @@ struct sv_pool {
 	bool		 in_burst;	/* logged the start of a crash loop */
 	int		 deaths;	/* in this burst */
 	bool		 maxed_logged;	/* "reached max_workers" said once */
+	struct sockserv_server *srv;	/* fork mode: what children serve with */
 };
 
 /* Per configuration generation. */
@@ -89,11 +99,19 @@ struct sv_gen {
 	struct sv_pool		*pools;
 };
 
-static LIST_HEAD(, child)	sv_children = LIST_HEAD_INITIALIZER(sv_children);
-static LIST_HEAD(, sv_gen)	sv_gens = LIST_HEAD_INITIALIZER(sv_gens);
-static int			sv_nlive;
-static bool			sv_stopping;
-static double			sv_fork_warned;	/* rate limit of fork errors */
+/* The supervisor's state, in the arena. */
+struct sv_state {
+	LIST_HEAD(, child)	 children;
+	LIST_HEAD(, sv_gen)	 gens;
+	int			 nlive;
+	bool			 stopping;
+	double			 fork_warned;	/* rate limit of fork errors */
+};
+static struct sv_state		*sv;
+
+/* The master's ends of the spares' socket pairs, for children to close. */
+static int			*sv_spare_fds;
+static size_t			 sv_nspare_fds, sv_spare_fds_cap;
 
 static double
 sv_now(void)
@@ -164,7 +182,7 @@ sv_gen_find(const struct conf *conf)
 {
 	struct sv_gen	*g;
 
-	LIST_FOREACH(g, &sv_gens, entry)
+	LIST_FOREACH(g, &sv->gens, entry)
 		if (g->conf == conf)
 			return g;
 	return NULL;
@@ -182,9 +200,9 @@ sv_gen_get(struct conf *conf)
 		return g;
 	TAILQ_FOREACH(svc, &conf->services, entry)
 		n++;
-	if ((g = calloc(1, sizeof(*g))) == NULL ||
-	    (g->pools = calloc((size_t)n, sizeof(*g->pools))) == NULL) {
-		free(g);
+	if ((g = arena_alloc(sizeof(*g))) == NULL ||
+	    (g->pools = arena_calloc((size_t)n, sizeof(*g->pools))) == NULL) {
+		arena_free(g);
 		return NULL;
 	}
 	g->conf = conf;
@@ -199,21 +217,28 @@ sv_gen_get(struct conf *conf)
 	g->npools = n;
 	if (npool > 0 && sv_gen_scoreboard(g) == -1) {
 		log_warn("scoreboard");
-		free(g->pools);
-		free(g);
+		arena_free(g->pools);
+		arena_free(g);
 		return NULL;
 	}
-	LIST_INSERT_HEAD(&sv_gens, g, entry);
+	conf->refs++;		/* dropped by sv_gen_destroy */
+	LIST_INSERT_HEAD(&sv->gens, g, entry);
 	return g;
 }
 
 static void
 sv_gen_destroy(struct sv_gen *g)
 {
+	int	 i;
+
+	if (--g->conf->refs == 0)
+		conf_free(g->conf);
 	LIST_REMOVE(g, entry);
 	scoreboard_free(g->sb);
-	free(g->pools);
-	free(g);
+	for (i = 0; i < g->npools; i++)
+		sockserv_server_close(g->pools[i].srv);
+	arena_free(g->pools);
+	arena_free(g);
 }
 
 static struct sv_pool *
@@ -229,13 +254,54 @@ sv_pool_of(struct sv_gen *g, const struct service *svc)
 
 /* ------------------------------------------------------------ the table */
 
-void
+int
 supervisor_init(void)
 {
-	LIST_INIT(&sv_children);
-	LIST_INIT(&sv_gens);
-	sv_nlive = 0;
-	sv_stopping = false;
+	if (sv == NULL && (sv = arena_alloc(sizeof(*sv))) == NULL)
+		return -1;
+	LIST_INIT(&sv->children);
+	LIST_INIT(&sv->gens);
+	sv->nlive = 0;
+	sv->stopping = false;
+	return 0;
+}
+
+/* ------------------------------------------------- spares' socket ends */
+
+/* Remember fd as a spare's master end; -1 if there is no room. */
+static int
+sv_spare_fd_add(int fd)
+{
+	int	*fds;
+	size_t	 cap;
+
+	if (sv_nspare_fds == sv_spare_fds_cap) {
+		cap = sv_spare_fds_cap ? sv_spare_fds_cap * 2 : 8;
+		if ((fds = reallocarray(sv_spare_fds, cap, sizeof(*fds))) ==
+		    NULL)
+			return -1;
+		sv_spare_fds = fds;
+		sv_spare_fds_cap = cap;
+	}
+	sv_spare_fds[sv_nspare_fds++] = fd;
+	return 0;
+}
+
+/* Close c's end of its socket pair, if open. */
+static void
+sv_sock_close(struct child *c)
+{
+	size_t	 i;
+
+	if (c->sock == -1)
+		return;
+	for (i = 0; i < sv_nspare_fds; i++)
+		if (sv_spare_fds[i] == c->sock) {
+			sv_spare_fds[i] = sv_spare_fds[--sv_nspare_fds];
+			break;
+		}
+	(void)close(c->sock);
+	c->sock = -1;
 }
 
 static struct child *
@@ -243,7 +309,7 @@ sv_child_new(struct sv_pool *p, enum child_kind kind)
 {
 	struct child	*c;
 
-	if ((c = malloc(sizeof(*c))) == NULL)
+	if ((c = arena_alloc(sizeof(*c))) == NULL)
 		return NULL;
 	c->pid = -1;
 	c->kind = kind;
@@ -264,10 +330,9 @@ static void
 sv_child_add(struct child *c, pid_t pid)
 {
 	c->pid = pid;
-	LIST_INSERT_HEAD(&sv_children, c, entry);
-	sv_nlive++;
+	LIST_INSERT_HEAD(&sv->children, c, entry);
+	sv->nlive++;
 	c->pool->gen->nchildren++;
-	c->conf->refs++;
 	if (c->kind == CHILD_CONN)
 		c->pool->nconn++;
 	else if (c->kind == CHILD_SPARE)
@@ -284,20 +349,39 @@ sv_child_drop(struct child *c)
 	struct conf	*conf = c->conf;
 
 	LIST_REMOVE(c, entry);
-	sv_nlive--;
+	sv->nlive--;
 	if (c->kind == CHILD_CONN)
 		c->pool->nconn--;
 	else if (c->kind == CHILD_SPARE && !c->retiring)
 		c->pool->nspare--;
 	else if (c->kind == CHILD_WORKER && !c->retiring)
 		c->pool->nworkers--;
-	if (c->sock != -1)
-		close(c->sock);
-	free(c);
+	sv_sock_close(c);
+	arena_free(c);
+	/* refs 1: the generation's own; the master has moved on. */
 	if (--g->nchildren == 0 && (g->retired || conf->refs == 1))
 		sv_gen_destroy(g);
-	if (--conf->refs == 0)
-		conf_free(conf);
+}
+
+/* Once every child is reaped (the master's exit): free the state. */
+void
+supervisor_fini(void)
+{
+	struct sv_gen	*g;
+	struct child	*c;
+
+	if (sv == NULL)
+		return;
+	/* Children that would not die are forgotten with their references. */
+	while ((c = LIST_FIRST(&sv->children)) != NULL)
+		sv_child_drop(c);
+	while ((g = LIST_FIRST(&sv->gens)) != NULL)
+		sv_gen_destroy(g);
+	arena_free(sv);
+	sv = NULL;
+	free(sv_spare_fds);
+	sv_spare_fds = NULL;
+	sv_nspare_fds = sv_spare_fds_cap = 0;
 }
 
 static void
@@ -306,9 +390,9 @@ sv_fork_failed(const struct service *svc)
 	double	 now = sv_now();
 
 	/* Under EAGAIN (process limit) a line per connection helps nobody. */
-	if (now - sv_fork_warned >= 1.0 || sv_fork_warned == 0) {
+	if (now - sv->fork_warned >= 1.0 || sv->fork_warned == 0) {
 		log_warn("service %s: fork", svc->name);
-		sv_fork_warned = now;
+		sv->fork_warned = now;
 	}
 }
 
@@ -367,8 +451,7 @@ sv_spare_send(struct child *c, int conn_fd, const struct sockaddr *peer,
 		return 0;
 dead:
 	/* It died (or is dying): it no longer counts; the reaper decides. */
-	close(c->sock);
-	c->sock = -1;
+	sv_sock_close(c);
 	return -1;
 }
 
@@ -384,14 +467,13 @@ sv_spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
 {
 	struct child	*c;
 
-	LIST_FOREACH(c, &sv_children, entry) {
+	LIST_FOREACH(c, &sv->children, entry) {
 		if (c->pool != p || c->kind != CHILD_SPARE || c->retiring ||
 		    c->sock == -1 || c->pid <= 0)
 			continue;
 		if (sv_spare_send(c, conn_fd, peer, peerlen) == -1)
 			continue;
-		close(c->sock);
-		c->sock = -1;
+		sv_sock_close(c);
 		c->kind = CHILD_CONN;
 		p->nspare--;
 		p->nconn++;
@@ -409,49 +491,59 @@ sv_spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
 static int
 sv_spawn_spare(struct sv_pool *p)
 {
-	struct child	*c;
-	int		 sv[2];
-	pid_t		 pid;
+	struct service		*svc = p->svc;
+	struct sockserv_server	*srv;
+	struct child		*c;
+	int			 pair[2];
+	pid_t			 pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == -1) {
 		log_warn("service %s: socketpair", p->svc->name);
 		return -1;
 	}
-	if ((c = sv_child_new(p, CHILD_SPARE)) == NULL) {
-		close(sv[0]);
-		close(sv[1]);
+	if (p->srv == NULL && (p->srv = worker_conn_server(p->svc)) == NULL) {
+		close(pair[0]);
+		close(pair[1]);
 		return -1;
 	}
-	c->sock = sv[0];
+	srv = p->srv;		/* the child cannot read the arena */
+	if ((c = sv_child_new(p, CHILD_SPARE)) == NULL ||
+	    sv_spare_fd_add(pair[0]) == -1) {
+		arena_free(c);
+		close(pair[0]);
+		close(pair[1]);
+		return -1;
+	}
+	c->sock = pair[0];
 	sv_child_add(c, -1);	/* before fork: see supervisor_fork_conn */
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(p->svc);
-		close(sv[1]);
+		close(pair[1]);
 		sv_child_drop(c);
 		return -1;
 	}
 	if (pid == 0)
-		worker_spare(p->svc, sv[1]);
+		worker_spare(svc, srv, pair[1]);
 	c->pid = pid;
-	close(sv[1]);
+	close(pair[1]);
 	return 0;
 }
 
+/* In a child: close the spares' master ends (never the arena's table). */
 void
 supervisor_child_close(void)
 {
-	struct child	*c;
+	size_t	 i;
 
-	LIST_FOREACH(c, &sv_children, entry)
-		if (c->sock != -1)
-			(void)close(c->sock);
+	for (i = 0; i < sv_nspare_fds; i++)
+		(void)close(sv_spare_fds[i]);
 }
 
 /* Spares p lacks; none while it backs off, is retired or stopping. */
 static int
 sv_spare_deficit(const struct sv_pool *p)
 {
-	if (!p->started || p->gen->retired || sv_stopping || p->pending > 0)
+	if (!p->started || p->gen->retired || sv->stopping || p->pending > 0)
 		return 0;
 	return p->svc->fork_ahead - p->nspare;
 }
@@ -466,6 +558,7 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 	struct sv_pool	*p;
 	struct child	*c;
 	pid_t		 pid;
+	struct sockserv_server *srv;
 
 	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
 	    NULL) {
@@ -476,7 +569,8 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		close(conn_fd);
 		return 0;
 	}
-	if ((c = sv_child_new(p, CHILD_CONN)) == NULL) {
+	if ((p->srv == NULL && (p->srv = worker_conn_server(svc)) == NULL) ||
+	    (c = sv_child_new(p, CHILD_CONN)) == NULL) {
 		close(conn_fd);
 		return -1;
 	}
@@ -484,12 +578,8 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		memcpy(&c->peer, peer, peerlen);
 		c->peerlen = peerlen;
 	}
-	/*
-	 * Enter the child before forking: every page the master writes
-	 * after fork() is a copy-on-write fault (and a TLB flush) while the
-	 * child lives, so after it the master only stores the pid.
-	 */
-	sv_child_add(c, -1);
+	srv = p->srv;		/* the child cannot read the arena */
+	sv_child_add(c, -1);	/* so that after fork() only the pid is stored */
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(svc);
 		sv_child_drop(c);
@@ -497,7 +587,7 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		return -1;
 	}
 	if (pid == 0)
-		worker_conn(svc, conn_fd, peer, peerlen);
+		worker_conn(svc, srv, conn_fd, peer, peerlen);
 	c->pid = pid;
 	close(conn_fd);
 	return 0;
@@ -522,7 +612,7 @@ supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 	}
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(svc);
-		free(c);
+		arena_free(c);
 		return -1;
 	}
 	if (pid == 0)
@@ -539,6 +629,7 @@ static int
 sv_spawn(struct sv_pool *p)
 {
 	struct sv_gen	*g = p->gen;
+	struct scoreboard *sb;
 	struct service	*svc = p->svc;
 	struct child	*c;
 	int		 slot, limit = 0;
@@ -557,14 +648,15 @@ sv_spawn(struct sv_pool *p)
 		return -1;
 	}
 	c->slot = slot;
+	sb = g->sb;		/* the child cannot read the arena */
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(svc);
-		scoreboard_release(g->sb, slot);
-		free(c);
+		scoreboard_release(sb, slot);
+		arena_free(c);
 		return -1;
 	}
 	if (pid == 0) {
-		scoreboard_attach(g->sb, slot);
+		scoreboard_attach(sb, slot);
 		worker_pool(svc, slot);
 	}
 	scoreboard_set_pid(g->sb, slot, pid);
@@ -661,9 +753,7 @@ sv_retire(struct child *c)
 		/* EOF on its socketpair: it exits without serving. */
 		c->retiring = true;
 		c->pool->nspare--;
-		if (c->sock != -1)
-			close(c->sock);
-		c->sock = -1;
+		sv_sock_close(c);
 		return;
 	}
 	if (c->retiring || c->kind != CHILD_WORKER)
@@ -687,7 +777,7 @@ supervisor_retire_conf(struct conf *conf)
 	g->retired = true;
 	for (i = 0; i < g->npools; i++)
 		g->pools[i].pending = 0;
-	LIST_FOREACH(c, &sv_children, entry)
+	LIST_FOREACH(c, &sv->children, entry)
 		if (c->pool->gen == g)
 			sv_retire(c);
 	if (g->nchildren == 0)
@@ -760,7 +850,7 @@ sv_worker_gone(struct child *c, int status)
 
 	last = scoreboard_release(p->gen->sb, c->slot);
 	sv_status(status, st, sizeof(st));
-	if (c->retiring || p->gen->retired || sv_stopping) {
+	if (c->retiring || p->gen->retired || sv->stopping) {
 		log_debug("service %s: worker %ld retired (status %s)",
 		    c->svc->name, (long)c->pid, st);
 		return;
@@ -782,7 +872,7 @@ sv_spare_gone(struct child *c, int status)
 	char	 st[32];
 
 	sv_status(status, st, sizeof(st));
-	if (c->retiring || c->pool->gen->retired || sv_stopping) {
+	if (c->retiring || c->pool->gen->retired || sv->stopping) {
 		log_debug("service %s: spare %ld retired (status %s)",
 		    c->svc->name, (long)c->pid, st);
 		return;
@@ -803,7 +893,7 @@ supervisor_reap(void)
 			continue;
 		if (pid <= 0)
 			break;		/* 0: none left exited; ECHILD */
-		LIST_FOREACH(c, &sv_children, entry)
+		LIST_FOREACH(c, &sv->children, entry)
 			if (c->pid == pid)
 				break;
 		if (c == NULL)
@@ -825,7 +915,7 @@ sv_child_in_slot(const struct sv_pool *p, int slot)
 {
 	struct child	*c;
 
-	LIST_FOREACH(c, &sv_children, entry)
+	LIST_FOREACH(c, &sv->children, entry)
 		if (c->pool == p && c->slot == slot)
 			return c;
 	return NULL;
@@ -882,7 +972,7 @@ sv_maintain_pool(struct sv_pool *p, double now)
 		p->in_burst = false;
 		p->delay = 0;
 	}
-	if (sv_stopping)
+	if (sv->stopping)
 		return;
 	if (p->pending > 0 && now >= p->respawn_at) {
 		n = p->pending;
@@ -902,7 +992,7 @@ supervisor_maintain(void)
 	double		 now = sv_now();
 	int		 i;
 
-	LIST_FOREACH(g, &sv_gens, entry) {
+	LIST_FOREACH(g, &sv->gens, entry) {
 		if (g->retired)
 			continue;
 		/* Fork-mode pools (index -1) are started only for spares. */
@@ -927,7 +1017,7 @@ supervisor_next_timeout(void)
 	double		 best = -1, now;
 	int		 i;
 
-	LIST_FOREACH(g, &sv_gens, entry) {
+	LIST_FOREACH(g, &sv->gens, entry) {
 		if (g->retired)
 			continue;
 		for (i = 0; i < g->npools; i++) {
@@ -938,7 +1028,7 @@ supervisor_next_timeout(void)
 				sv_due(&best, 0);	/* now */
 			if (p->in_burst)
 				sv_due(&best, p->last_death + SV_STABLE_SECS);
-			if (sv_stopping)
+			if (sv->stopping)
 				continue;
 			if (p->pending > 0)
 				sv_due(&best, p->respawn_at);
@@ -972,7 +1062,7 @@ supervisor_count(const struct service *svc)
 	struct sv_gen	*g;
 	int		 i, n = 0;
 
-	LIST_FOREACH(g, &sv_gens, entry)
+	LIST_FOREACH(g, &sv->gens, entry)
 		for (i = 0; i < g->npools; i++)
 			if (g->pools[i].nconn > 0 &&
 			    sv_same_service(g->pools[i].svc, svc))
@@ -1011,7 +1101,7 @@ supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 
 	if (peer == NULL)
 		return 0;
-	LIST_FOREACH(c, &sv_children, entry)
+	LIST_FOREACH(c, &sv->children, entry)
 		if (c->kind == CHILD_CONN && c->peerlen > 0 &&
 		    sv_same_service(c->svc, svc) &&
 		    sv_same_addr((struct sockaddr *)&c->peer, peer))
@@ -1022,7 +1112,7 @@ supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 int
 supervisor_live(void)
 {
-	return sv_nlive;
+	return sv->nlive;
 }
 
 void
@@ -1032,9 +1122,9 @@ supervisor_signal_all(int sig)
 
 	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
 	    sig == SIGKILL)
-		sv_stopping = true;
-	LIST_FOREACH(c, &sv_children, entry) {
-		if (sv_stopping && c->kind == CHILD_WORKER && !c->retiring) {
+		sv->stopping = true;
+	LIST_FOREACH(c, &sv->children, entry) {
+		if (sv->stopping && c->kind == CHILD_WORKER && !c->retiring) {
 			c->retiring = true;
 			c->pool->nworkers--;
 			scoreboard_stop(c->pool->gen->sb, c->slot);

@@ -3,7 +3,7 @@
  *
  * It owns the life of every child and worker after fork(): default signal
  * dispositions and SIGTERM as "finish the current request(s), then exit";
- * closing what the process must not hold (the master's self-pipe and
+ * closing what the process must not hold (the master's signalfd and
  * pidfile, other services' listeners; a fork-mode child holds no listener
  * at all, except a datagram child the one it replies on); dropping
  * privileges before any module code runs; the module's init and fini;
@@ -164,8 +164,7 @@ worker_signals(bool restart)
 {
 	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
+	memset(&sa, 0, sizeof(sa));	/* and so an empty sa_mask */
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sa.sa_handler = worker_sig_retire;
 	(void)sigaction(SIGTERM, &sa, NULL);
@@ -290,44 +289,72 @@ worker_log_refused(const struct service *svc, const struct sockaddr *sa,
 /* ---------------------------------------------------------- fork mode */
 
 /*
- * What a child for one connection (or a spare waiting for one) does
- * before it serves: signals, the server object, closing what it must not
- * hold, privileges and the module's init (worker_module_init).  The
- * engine wants a server object for the options and handler; it adopts the
- * service's first stream listener, which is closed right after with every
- * other: serving a connection never touches it.
+ * The server object fork-mode children of svc serve with, built in the
+ * master once per service and generation (the supervisor keeps it): it
+ * has no socket, only the handler, options and hooks, so that a child
+ * allocates nothing before its request.  NULL on failure, logged.
  */
-static struct sockserv_server *
-worker_conn_setup(struct service *svc, bool restart, void **state)
+struct sockserv_server *
+worker_conn_server(const struct service *svc)
 {
+	struct sockserv_options	 opt;
 	struct sockserv_server	*srv;
-	size_t			 i;
-	int			 lfd = -1;
 
-	signal_reset_child();
-	worker_signals(restart);
-	w_svc = svc;
-	for (i = 0; i < svc->naddrs && lfd == -1; i++)
-		if (svc->addrs[i].socktype == SOCK_STREAM)
-			lfd = svc->fds[i];
-	if (lfd == -1)
-		_exit(1);
-	srv = worker_server(svc, lfd, SOCK_STREAM);
-	master_child_close(NULL, -1);
-	*state = worker_module_init(svc);
-	sockserv_server_set_context(srv, *state);
+	worker_options(svc, &opt);
+	srv = sockserv_server_new_unbound(worker_handler(svc->module->desc,
+	    SOCK_STREAM), &opt);
+	if (srv == NULL) {
+		log_warn("service %s: server", svc->name);
+		return NULL;
+	}
+	sockserv_server_set_hooks(srv, &worker_hooks);
 	return srv;
 }
 
-void
-worker_conn(struct service *svc, int conn_fd, const struct sockaddr *peer,
-    socklen_t peerlen)
+/*
+ * What a child for one connection (or a spare waiting for one) does
+ * before it serves: closing what it must not hold, privileges and the
+ * module's init (worker_module_init).  This is the hot path of fork mode,
+ * and on a virtual machine every page a child writes or first executes is
+ * a fault that costs more than a syscall: it writes one variable, and the
+ * server object is the master's.
+ *
+ * Signals: a spare installs its handlers and unblocks, since it must
+ * stop when told to while it waits.  A child for one connection keeps
+ * the master's mask: SIGTERM and SIGINT (and SIGHUP, SIGUSR1, SIGQUIT,
+ * SIGCHLD) stay blocked, so it finishes its connection and exits, which
+ * is what a graceful stop asks of it; SIGKILL ends it at the shutdown
+ * timeout, and SIGPIPE stays ignored.  An exec'd program gets a clean
+ * mask from the exec module.
+ */
+static void *
+worker_conn_setup(struct service *svc, struct sockserv_server *srv,
+    bool spare)
 {
-	struct sockserv_server	*srv;
-	void			*state;
-	int			 rv;
+	void	*state;
 
-	srv = worker_conn_setup(svc, true, &state);
+	if (spare) {
+		/* No SA_RESTART: told to stop while it waits, it exits. */
+		worker_signals(false);
+		signal_reset_child();
+	} else
+		signal_close_child();
+	w_svc = svc;
+	master_child_close(NULL, -1);
+	state = worker_module_init(svc);
+	if (state != NULL)
+		sockserv_server_set_context(srv, state);
+	return state;
+}
+
+void
+worker_conn(struct service *svc, struct sockserv_server *srv, int conn_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	void	*state;
+	int	 rv;
+
+	state = worker_conn_setup(svc, srv, false);
 	rv = sockserv_serve_connection(srv, conn_fd, peer, peerlen);
 	if (svc->module->desc->fini != NULL)
 		svc->module->desc->fini(state);
@@ -377,16 +404,14 @@ worker_spare_wait(const struct service *svc, int sock,
 }
 
 void
-worker_spare(struct service *svc, int sock)
+worker_spare(struct service *svc, struct sockserv_server *srv, int sock)
 {
 	struct worker_handoff	 h;
-	struct sockserv_server	*srv;
 	void			*state;
 	int			 rv, fd;
 	char			 ready = 'R';
 
-	/* No SA_RESTART while waiting: a stop before the hand-off exits. */
-	srv = worker_conn_setup(svc, false, &state);
+	state = worker_conn_setup(svc, srv, true);
 	rv = 0;
 	if (write(sock, &ready, 1) != 1 ||
 	    (fd = worker_spare_wait(svc, sock, &h)) == -1)
@@ -409,8 +434,8 @@ worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
 	void			*state;
 	int			 rv;
 
-	signal_reset_child();
 	worker_signals(true);
+	signal_reset_child();
 	w_svc = svc;
 	master_child_close(NULL, lfd);
 	srv = worker_server(svc, lfd, SOCK_DGRAM);
@@ -841,12 +866,12 @@ worker_pool(struct service *svc, int slot)
 {
 	struct worker	 w;
 
-	signal_reset_child();
 	if (pipe2(w_wake, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_warn("service %s: worker pipe", svc->name);
 		_exit(1);
 	}
 	worker_signals(true);
+	signal_reset_child();
 	w_svc = svc;
 	master_child_close(svc, -1);
 

@@ -167,6 +167,16 @@ struct sockserv_server *sockserv_server_new_addr(const struct sockserv_addr *a,
 struct sockserv_server *sockserv_server_new_fd(int fd,
 	    const struct sockserv_handler *h, const struct sockserv_options *opt);
 
+/*
+ * A server with no socket of its own, for sockserv_serve_connection() on
+ * connections accepted elsewhere: an inetd-style program serving fd 0, or
+ * a supervisor that builds the server once and forks a child per
+ * connection, which then allocates nothing before its request.  It
+ * serves in the calling process (opt's mode is ignored).
+ */
+struct sockserv_server *sockserv_server_new_unbound(
+	    const struct sockserv_handler *h, const struct sockserv_options *opt);
+
 void	sockserv_server_set_hooks(struct sockserv_server *srv,
 	    const struct sockserv_hooks *hooks);
 void	sockserv_server_set_context(struct sockserv_server *srv, void *ctx);

@@ -53,12 +53,17 @@ request_free(struct sockserv_request *req)
 	if (req == NULL)
 		return;
 	srv = req->srv;
-	if (req->cached && srv->spare == NULL) {
-		if (req->io != NULL)
+	if (req->cached) {
+		struct sockserv_request *none = NULL;
+
+		if (req->io != NULL) {
+			if (req->spare_io != NULL)	/* not taken: never is */
+				sockserv_io_free(req->spare_io);
 			req->spare_io = req->io;
+		}
 		req->io = NULL;
-		srv->spare = req;
-		return;
+		if (atomic_compare_exchange_strong(&srv->spare, &none, req))
+			return;
 	}
 	sockserv_io_free(req->io);
 	sockserv_io_free(req->spare_io);
@@ -78,7 +83,8 @@ request_cache_init(struct sockserv_server *srv)
 	struct sockserv_request *req;
 	size_t room;
 
-	if (srv->spare != NULL || srv->opt.mode == SOCKSERV_THREAD)
+	if (atomic_load(&srv->spare) != NULL ||
+	    srv->opt.mode == SOCKSERV_THREAD)
 		return 0;
 	room = srv->socktype == SOCK_DGRAM ? srv->opt.max_packet_size : 0;
 	if ((req = calloc(1, sizeof(*req) + room)) == NULL)
@@ -90,18 +96,17 @@ request_cache_init(struct sockserv_server *srv)
 	}
 	req->srv = srv;
 	req->cached = true;
-	srv->spare = req;
+	atomic_store(&srv->spare, req);
 	return 0;
 }
 
 void
 request_cache_free(struct sockserv_server *srv)
 {
-	struct sockserv_request *req = srv->spare;
+	struct sockserv_request *req = atomic_exchange(&srv->spare, NULL);
 
 	if (req == NULL)
 		return;
-	srv->spare = NULL;
 	req->cached = false;
 	request_free(req);
 }
@@ -111,12 +116,13 @@ static struct sockserv_request *
 request_take(struct sockserv_server *srv, int fd, int socktype,
     const struct sockaddr *peer, socklen_t peerlen, size_t pktroom)
 {
-	struct sockserv_request *req = srv->spare;
+	struct sockserv_request *req;
 	struct sockserv_io *io;
 
-	if (req == NULL || srv->opt.mode == SOCKSERV_THREAD)
+	/* Atomic: sockserv_serve_connection() may run in several threads. */
+	if (srv->opt.mode == SOCKSERV_THREAD ||
+	    (req = atomic_exchange(&srv->spare, NULL)) == NULL)
 		return request_new(srv, fd, socktype, peer, peerlen, pktroom);
-	srv->spare = NULL;
 	io = req->spare_io;
 	memset(req, 0, sizeof(*req));
 	req->srv = srv;
@@ -137,8 +143,9 @@ request_conn_opts(struct sockserv_server *srv, int fd)
 {
 	int one = 1;
 
+	/* An unbound server (AF_UNSPEC) does not know: try, it is harmless. */
 	if (srv->opt.tcp_nodelay && (srv->family == AF_INET ||
-	    srv->family == AF_INET6))
+	    srv->family == AF_INET6 || srv->family == AF_UNSPEC))
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 }
@@ -316,7 +323,7 @@ sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
 	struct sockserv_request *req;
 
 	request_conn_opts(srv, conn_fd);
-	req = request_new(srv, conn_fd, SOCK_STREAM, peer, peerlen, 0);
+	req = request_take(srv, conn_fd, SOCK_STREAM, peer, peerlen, 0);
 	if (req == NULL) {
 		(void)shutdown(conn_fd, SHUT_WR);
 		close(conn_fd);

@@ -154,6 +154,29 @@ sockserv_server_new_fd(int fd, const struct sockserv_handler *h,
 	return srv;
 }
 
+struct sockserv_server *
+sockserv_server_new_unbound(const struct sockserv_handler *h,
+    const struct sockserv_options *opt)
+{
+	struct sockserv_options	 o;
+	struct sockserv_server	*srv;
+
+	if (opt != NULL)
+		o = *opt;
+	else
+		sockserv_options_init(&o);
+	o.mode = SOCKSERV_SYNC;		/* it serves in the caller, or not */
+	if ((srv = server_alloc(h, &o)) == NULL)
+		return NULL;
+	srv->socktype = SOCK_STREAM;
+	srv->family = AF_UNSPEC;
+	if (request_cache_init(srv) == -1) {
+		server_free_early(srv);
+		return NULL;
+	}
+	return srv;
+}
+
 /* Remember the socket file we created, to remove it (only it) at close. */
 static int
 server_own_path(struct sockserv_server *srv, const struct sockserv_addr *a)

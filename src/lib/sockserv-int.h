@@ -105,7 +105,7 @@ struct sockserv_server {
 	atomic_int		*stopping;	/* MAP_SHARED: checked by workers
 						   after each wake-up */
 	bool			 in_worker;
-	struct sockserv_request	*spare;		/* see request_cache_init */
+	_Atomic(struct sockserv_request *) spare; /* see request_cache_init */
 	bool			 handoff;	/* thread_process took the request */
 };
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # t-bench-smoke: the benchmark still runs end to end.  One short run of the
-# runner against sockservd (fork, prefork) and the bare limit servers; it
+# runner against sockservd (fork, fork-ahead, prefork) and the bare limit
+# servers, paced workload (L1) included; it
 # asserts that every workload was served without errors, never how fast
 # (speed is measured by contrib/bench/run.sh by hand, not in a test).
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -14,9 +15,9 @@ BENCH_RESULTS=$out "$top_srcdir/contrib/bench/run.sh" --quick \
 cat "$out" >&2
 
 # server  workload  ops_per_s  p50  p99  max  errors
-rows=$(awk -F'\t' '$2 ~ /^W[124]/' "$out" | wc -l)
-[ "$rows" -eq 12 ] || fail "expected 12 W1/W2/W4 result rows, got $rows"
-awk -F'\t' '$2 ~ /^W[124]/ && ($3 + 0 <= 0 || $7 != 0) { bad = bad $1 " " $2 "; " }
+rows=$(awk -F'\t' '$2 ~ /^(W[124]|L1)/' "$out" | wc -l)
+[ "$rows" -eq 18 ] || fail "expected 18 W1/W2/W4/L1 result rows, got $rows"
+awk -F'\t' '$2 ~ /^(W[124]|L1)/ && ($3 + 0 <= 0 || $7 != 0) { bad = bad $1 " " $2 "; " }
     END { if (bad != "") { print "unserved or failed: " bad; exit 1 } }' "$out" >&2 ||
 	fail "a workload was not served cleanly"
 awk -F'\t' '$2 == "memory" && $4 ~ /master_rss_kib=[1-9]/ { ok = 1 } END { exit !ok }' \

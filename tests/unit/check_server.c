@@ -604,6 +604,55 @@ START_TEST(test_serve_connection_status)
 }
 END_TEST
 
+/*
+ * An unbound server serves a connection accepted elsewhere (here: from a
+ * plain loopback listener), in the calling process whatever mode it was
+ * given, with its hooks; it has no descriptor of its own.
+ */
+START_TEST(test_serve_unbound)
+{
+	struct sockserv_hooks hooks = { .verify_request = on_verify };
+	struct sockserv_options o = opts_for(SOCKSERV_FORK);
+	struct sockserv_server *srv, *lsrv;
+	const struct sockaddr *la;
+	struct sockaddr_storage peer;
+	socklen_t llen, plen = sizeof(peer);
+	char buf[64];
+	int c, conn, fds;
+
+	lsrv = server_new(K_TCP4, NULL);	/* only for its bound socket */
+	la = sockserv_server_address(lsrv, &llen);
+	fds = cc_count_fds();
+	srv = sockserv_server_new_unbound(&handler, &o);
+	ck_assert_ptr_nonnull(srv);
+	ck_assert_int_eq(cc_count_fds(), fds);
+	ck_assert_int_eq(sockserv_server_fileno(srv), -1);
+	ck_assert_int_eq(sockserv_server_options(srv)->mode, SOCKSERV_SYNC);
+	sockserv_server_set_hooks(srv, &hooks);
+	sockserv_server_set_context(srv, st);
+
+	c = cc_connect(la, llen, SOCK_STREAM);
+	ck_assert_int_ge(cc_wait_readable(sockserv_server_fileno(lsrv),
+	    WAIT_MS), 1);
+	conn = accept4(sockserv_server_fileno(lsrv),
+	    (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+	ck_assert_int_ge(conn, 0);
+	cc_write_all(c, LINE, LINELEN);
+	ck_assert_int_eq(sockserv_serve_connection(srv, conn,
+	    (struct sockaddr *)&peer, plen), 0);
+	ck_assert(!cc_fd_open(conn));
+	ck_assert_int_eq(LOAD(st->handled), 1);	/* here, not in a child */
+	ck_assert_int_eq(LOAD(st->verified), 1);
+	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS),
+	    (ssize_t)LINELEN);
+	ck_assert_int_eq(memcmp(buf, LINE, LINELEN), 0);
+	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 0);
+	close(c);
+	sockserv_server_close(srv);
+	sockserv_server_close(lsrv);
+}
+END_TEST
+
 START_TEST(test_serve_datagram_status)
 {
 	struct sockserv_server *srv;
@@ -1109,6 +1158,7 @@ server_suite(void)
 	tcase_add_loop_test(tc, test_setup_fails_udp, 0, 4);
 	tcase_add_test(tc, test_serve_connection_status);
 	tcase_add_test(tc, test_serve_datagram_status);
+	tcase_add_test(tc, test_serve_unbound);
 	tcase_add_loop_test(tc, test_fork_child_status, 0, 3);
 	tcase_add_loop_test(tc, test_verify_false, 0, 4);
 

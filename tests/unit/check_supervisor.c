@@ -6,7 +6,8 @@
  * max_requests stagger, recycle cap), tested on their own.  The
  * scoreboard is tested for real: a region shared with forked children
  * that write their slots while the parent reads them, as a prefork
- * worker and the master do.
+ * worker and the master do.  So is the arena that holds the supervisor's
+ * table: a forked child must not have it at all.
  */
 #include "config.h"
 
@@ -17,7 +18,10 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -382,6 +386,76 @@ START_TEST(scoreboard_recycle_tokens_are_capped)
 }
 END_TEST
 
+/* ------------------------------------------------------------- arena */
+
+START_TEST(arena_objects_are_zeroed_distinct_and_reused)
+{
+	unsigned char	*a, *b, *c, *big;
+	size_t		 i, sizes[] = { 1, 24, 200, 1000, 2000, 5000, 100000 };
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		a = arena_alloc(sizes[i]);
+		b = arena_alloc(sizes[i]);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_ptr_ne(a, b);
+		ck_assert_uint_eq((uintptr_t)a % 16, 0);
+		ck_assert_uint_eq(a[0], 0);
+		ck_assert_uint_eq(a[sizes[i] - 1], 0);
+		memset(a, 0xa5, sizes[i]);
+		memset(b, 0x5a, sizes[i]);
+		ck_assert_uint_eq(a[sizes[i] - 1], 0xa5);	/* no overlap */
+		arena_free(a);
+		c = arena_alloc(sizes[i]);		/* comes back zeroed */
+		ck_assert_uint_eq(c[0], 0);
+		ck_assert_uint_eq(c[sizes[i] - 1], 0);
+		arena_free(b);
+		arena_free(c);
+	}
+	/* A free list serves the last freed object of its class first. */
+	a = arena_alloc(100);
+	arena_free(a);
+	ck_assert_ptr_eq(arena_alloc(100), a);
+	arena_free(a);
+	big = arena_calloc(SIZE_MAX / 4, 8);
+	ck_assert_ptr_null(big);
+	ck_assert_int_eq(errno, ENOMEM);
+	arena_release();
+}
+END_TEST
+
+/* The point of it: a forked child does not have it at all. */
+START_TEST(arena_is_not_inherited)
+{
+	volatile unsigned char	*a;
+	unsigned char		*heap;
+	pid_t			 pid;
+	int			 st;
+
+	a = arena_alloc(64);
+	heap = malloc(64);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(heap);
+	a[0] = 7;
+	heap[0] = 9;
+	if ((pid = fork()) == 0) {
+		signal(SIGSEGV, SIG_DFL);	/* not a sanitizer's report */
+		if (heap[0] != 9)
+			_exit(2);		/* ordinary memory is there */
+		(void)a[0];
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	    "child status %#x, wanted death by SIGSEGV", st);
+	ck_assert_uint_eq(a[0], 7);		/* the parent still has it */
+	free(heap);
+	arena_free((void *)a);
+	arena_release();
+}
+END_TEST
+
 static Suite *
 supervisor_suite(void)
 {
@@ -413,6 +487,11 @@ supervisor_suite(void)
 	tcase_add_test(tc, scoreboard_counts_busy_per_source);
 	tcase_add_test(tc, scoreboard_urgent_when_none_idle);
 	tcase_add_test(tc, scoreboard_recycle_tokens_are_capped);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("arena");
+	tcase_add_test(tc, arena_objects_are_zeroed_distinct_and_reused);
+	tcase_add_test(tc, arena_is_not_inherited);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,7 @@
 # tests/unit/supervisor.mk -- Check unit tests of the supervisor: its
 # policies (prefork pool sizing, crash back-off, max_requests stagger and
-# recycle cap) as pure functions, and the shared-memory scoreboard with
-# real forked writers.  Links the daemon's own objects (libsockservd.la).
+# recycle cap) as pure functions, the shared-memory scoreboard with real
+# forked writers, and the arena (memory forked children do not inherit).  Links the daemon's own objects (libsockservd.la).
 if HAVE_CHECK
 check_PROGRAMS += check_supervisor
 TESTS += check_supervisor
