@@ -324,6 +324,7 @@ struct child {
 	struct sv_pool		*pool;		/* CHILD_WORKER: its pool */
 	int			 sock;		/* CHILD_SPARE: our end; -1 */
 	bool			 ready;		/* CHILD_SPARE: said ready */
+	bool			 handed;	/* a spare become CHILD_CONN */
 };
 
 int	supervisor_init(void);	/* -1: out of memory */

@@ -35,8 +35,13 @@
  * forked and initialised ahead, each waiting on a SOCK_SEQPACKET socket
  * pair (the master's end in struct child) for the one connection it will
  * serve.  A connection goes to a spare that has said it is ready, else to
- * a child forked for it; the spare becomes that connection's CHILD_CONN
- * and supervisor_maintain() forks its replacement after the accept loop.
+ * a child forked for it; the spare becomes that connection's CHILD_CONN.
+ * Its replacement is forked once that connection is done, or once no
+ * hand-off has happened for SV_SPARE_GRACE (a long connection does not
+ * keep the pool short): until then it counts against fork_ahead.  Forking
+ * the replacement at once would put a fork between the spare and the CPU:
+ * with the master and its children on one core, the handed-off client
+ * waited for it.
  * Closing the master's end retires a spare (it reads EOF and exits); one
  * that dies unexpectedly is replaced with the workers' back-off.
  *
@@ -63,6 +68,7 @@
 
 #define SV_TICK		1.0	/* seconds between pool sizings */
 #define SV_TICK_URGENT	0.1	/* sooner when a pool ran out of idle */
+#define SV_SPARE_GRACE	0.01	/* a hand-off defers refills this long */
 
 struct sv_gen;
 
@@ -75,6 +81,8 @@ struct sv_pool {
 	int		 nconn;		/* live CHILD_CONN */
 	int		 nworkers;	/* live workers not retiring */
 	int		 nspare;	/* live spares not retiring */
+	int		 nhanded;	/* spares serving what they were handed */
+	double		 handed_at;	/* the last hand-off, monotonic s */
 	unsigned int	 spawned;	/* workers started, for the stagger */
 	int		 rate;		/* Apache's spawn rate */
 	double		 last_tick;
@@ -321,6 +329,7 @@ sv_child_new(struct sv_pool *p, enum child_kind kind)
 	c->pool = p;
 	c->sock = -1;
 	c->ready = false;
+	c->handed = false;
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	return c;
 }
@@ -352,6 +361,8 @@ sv_child_drop(struct child *c)
 	sv->nlive--;
 	if (c->kind == CHILD_CONN)
 		c->pool->nconn--;
+	if (c->handed)
+		c->pool->nhanded--;
 	else if (c->kind == CHILD_SPARE && !c->retiring)
 		c->pool->nspare--;
 	else if (c->kind == CHILD_WORKER && !c->retiring)
@@ -458,8 +469,9 @@ dead:
 /*
  * fork_ahead: give the connection to a ready spare of p.  It becomes the
  * connection's child from now on (peer, start time, max_children and
- * max_per_source counts); the replacement spare is forked later, by
- * supervisor_maintain(), once the connections in hand are dispatched.
+ * max_per_source counts); its replacement is forked by
+ * supervisor_maintain() once it is reaped or the hand-offs pause (see the
+ * top of this file).
  */
 static int
 sv_spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
@@ -475,8 +487,11 @@ sv_spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
 			continue;
 		sv_sock_close(c);
 		c->kind = CHILD_CONN;
+		c->handed = true;
 		p->nspare--;
 		p->nconn++;
+		p->nhanded++;
+		p->handed_at = sv_now();
 		if (peer != NULL && peerlen <= sizeof(c->peer)) {
 			memcpy(&c->peer, peer, peerlen);
 			c->peerlen = peerlen;
@@ -543,9 +558,14 @@ supervisor_child_close(void)
 static int
 sv_spare_deficit(const struct sv_pool *p)
 {
+	int	 n;
+
 	if (!p->started || p->gen->retired || sv->stopping || p->pending > 0)
 		return 0;
-	return p->svc->fork_ahead - p->nspare;
+	n = p->svc->fork_ahead - p->nspare;
+	if (p->nhanded > 0 && sv_now() - p->handed_at < SV_SPARE_GRACE)
+		n -= p->nhanded;	/* see the top of this file */
+	return n;
 }
 
 /* ----------------------------------------------------------- fork mode */
@@ -1026,6 +1046,8 @@ supervisor_next_timeout(void)
 				continue;
 			if (p->index < 0 && sv_spare_deficit(p) > 0)
 				sv_due(&best, 0);	/* now */
+			else if (p->index < 0 && p->nhanded > 0)
+				sv_due(&best, p->handed_at + SV_SPARE_GRACE);
 			if (p->in_burst)
 				sv_due(&best, p->last_death + SV_STABLE_SECS);
 			if (sv->stopping)

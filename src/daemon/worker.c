@@ -32,11 +32,13 @@
 
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,6 +53,8 @@
 #define WORKER_PKTMAX	65536		/* the largest datagram */
 #define WORKER_EVENTS	16
 #define WAKE_TAG	UINT32_MAX	/* epoll data of the self-pipe */
+#define WORKER_WARM_STACK (8 * 1024)	/* a spare writes this much stack */
+#define WORKER_DGRAM_BATCH 64		/* datagrams served per wake-up */
 
 /* A connection or datagram handed to a thread (thread mode). */
 struct wjob {
@@ -153,19 +157,20 @@ worker_sig_ignore(int sig)
 }
 
 /*
- * SIGTERM and SIGINT (a ^C reaches the whole foreground group): finish
- * what is in hand, then exit.  SIGHUP and SIGUSR1 are the master's
- * business; a worker shrugs them off.  A serving worker restarts its
- * syscalls (a handler's read or write goes on where it was); a spare
- * waiting for its connection does not, so told to stop it just exits.
+ * A pool worker's or datagram child's signals.  SIGTERM and SIGINT (a ^C
+ * reaches the whole foreground group): finish what is in hand, then
+ * exit.  SIGHUP and SIGUSR1 are the master's business; a worker shrugs
+ * them off.  Syscalls restart (a handler's read or write goes on where
+ * it was).  A fork-mode child or spare keeps the master's mask instead
+ * (worker_conn_setup).
  */
 static void
-worker_signals(bool restart)
+worker_signals(void)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));	/* and so an empty sa_mask */
-	sa.sa_flags = restart ? SA_RESTART : 0;
+	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = worker_sig_retire;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
@@ -271,6 +276,8 @@ worker_log_request(const struct service *svc, const struct sockaddr *sa,
 {
 	char	 client[SOCKSERV_ADDRSTRLEN];
 
+	if (!log_enabled(LOG_INFO))
+		return;		/* per request: format nothing for nobody */
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
 	log_info("service %s: %s pid %ld duration %.3fs status %d",
 	    svc->name, client, (long)getpid(), worker_now() - t0, rv);
@@ -319,26 +326,20 @@ worker_conn_server(const struct service *svc)
  * a fault that costs more than a syscall: it writes one variable, and the
  * server object is the master's.
  *
- * Signals: a spare installs its handlers and unblocks, since it must
- * stop when told to while it waits.  A child for one connection keeps
- * the master's mask: SIGTERM and SIGINT (and SIGHUP, SIGUSR1, SIGQUIT,
- * SIGCHLD) stay blocked, so it finishes its connection and exits, which
- * is what a graceful stop asks of it; SIGKILL ends it at the shutdown
+ * Signals: it keeps the master's mask.  SIGTERM and SIGINT (and SIGHUP,
+ * SIGUSR1, SIGQUIT, SIGCHLD) stay blocked, so a child finishes its
+ * connection and exits, which is what a graceful stop asks of it, and a
+ * spare leaves when the master closes its end of the socket pair, which
+ * is how the master retires spares; SIGKILL ends either at the shutdown
  * timeout, and SIGPIPE stays ignored.  An exec'd program gets a clean
  * mask from the exec module.
  */
 static void *
-worker_conn_setup(struct service *svc, struct sockserv_server *srv,
-    bool spare)
+worker_conn_setup(struct service *svc, struct sockserv_server *srv)
 {
 	void	*state;
 
-	if (spare) {
-		/* No SA_RESTART: told to stop while it waits, it exits. */
-		worker_signals(false);
-		signal_reset_child();
-	} else
-		signal_close_child();
+	signal_close_child();
 	w_svc = svc;
 	master_child_close(NULL, -1);
 	state = worker_module_init(svc);
@@ -354,7 +355,7 @@ worker_conn(struct service *svc, struct sockserv_server *srv, int conn_fd,
 	void	*state;
 	int	 rv;
 
-	state = worker_conn_setup(svc, srv, false);
+	state = worker_conn_setup(svc, srv);
 	rv = sockserv_serve_connection(srv, conn_fd, peer, peerlen);
 	if (svc->module->desc->fini != NULL)
 		svc->module->desc->fini(state);
@@ -384,7 +385,7 @@ worker_spare_wait(const struct service *svc, int sock,
 	msg.msg_control = cm.buf;
 	msg.msg_controllen = sizeof(cm.buf);
 	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 &&
-	    errno == EINTR && !w_retire)
+	    errno == EINTR)
 		;
 	if (n <= 0)
 		return -1;		/* EOF: retired by the master */
@@ -403,6 +404,48 @@ worker_spare_wait(const struct service *svc, int sock,
 	return fd;
 }
 
+/* dl_iterate_phdr: map every code page of one loaded object now. */
+static int
+worker_warm_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t	 pg = *(const uintptr_t *)arg, lo, hi;
+	int		 i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		lo = (info->dlpi_addr + ph->p_vaddr) & ~(pg - 1);
+		hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + pg - 1) &
+		    ~(pg - 1);
+		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
+	}
+	return 0;
+}
+
+/*
+ * A spare has time before its connection; the client it will serve has
+ * none.  Each page a fresh process first executes or writes is a fault
+ * (about 14 us on the machines measured), so fault in now, in one call
+ * per object, the code serving will run (MADV_POPULATE_READ, Linux 5.14;
+ * on an older kernel it fails and nothing is lost), and write the stack
+ * a handler will use and the server's cached request.
+ */
+static void
+worker_spare_warm(struct sockserv_server *srv)
+{
+	volatile char	 stack[WORKER_WARM_STACK];
+	uintptr_t	 pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	size_t		 i;
+
+	(void)dl_iterate_phdr(worker_warm_object, &pg);
+	for (i = 0; i < sizeof(stack); i += pg)
+		stack[i] = 0;
+	sockserv_server_prefault(srv);
+}
+
 void
 worker_spare(struct service *svc, struct sockserv_server *srv, int sock)
 {
@@ -411,15 +454,14 @@ worker_spare(struct service *svc, struct sockserv_server *srv, int sock)
 	int			 rv, fd;
 	char			 ready = 'R';
 
-	state = worker_conn_setup(svc, srv, true);
+	state = worker_conn_setup(svc, srv);
+	worker_spare_warm(srv);
 	rv = 0;
 	if (write(sock, &ready, 1) != 1 ||
 	    (fd = worker_spare_wait(svc, sock, &h)) == -1)
 		goto out;		/* never served: status 0 */
-	close(sock);
-	worker_signals(true);
 	rv = sockserv_serve_connection(srv, fd, (struct sockaddr *)&h.peer,
-	    h.peerlen);
+	    h.peerlen);	/* sock is closed at exit: off the client's path */
 out:
 	if (svc->module->desc->fini != NULL)
 		svc->module->desc->fini(state);
@@ -434,7 +476,7 @@ worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
 	void			*state;
 	int			 rv;
 
-	worker_signals(true);
+	worker_signals();
 	signal_reset_child();
 	w_svc = svc;
 	master_child_close(NULL, lfd);
@@ -743,8 +785,10 @@ worker_active(struct worker *w)
 
 /* ---------------------------------------------------------- the loop */
 
-/* Listener i is readable: take one connection or datagram. */
-/* Take one connection or datagram from listener i; false if none. */
+/*
+ * Listener i is readable: take one connection, or the datagrams queued
+ * there (a batch at most); false if there was none.
+ */
 static bool
 worker_take(struct worker *w, size_t i)
 {
@@ -753,11 +797,20 @@ worker_take(struct worker *w, size_t i)
 	socklen_t		 len = sizeof(ss);
 	struct wjob		*j;
 	ssize_t			 n;
-	int			 fd;
+	int			 fd, k;
 
 	if (w->svc->addrs[i].socktype == SOCK_DGRAM) {
-		if (w->svc->mode != MODE_THREAD)
-			return worker_serve_dgram(w, srv, w->svc->fds[i]);
+		/*
+		 * Serve what is queued, a batch at most, before waiting again:
+		 * an epoll_wait per datagram would add a syscall to each.
+		 */
+		if (w->svc->mode != MODE_THREAD) {
+			for (k = 0; k < WORKER_DGRAM_BATCH &&
+			    worker_serve_dgram(w, srv, w->svc->fds[i]); k++)
+				if (!worker_may_accept(w))
+					return true;
+			return k > 0;
+		}
 		n = recvfrom(w->svc->fds[i], w_pkt, sizeof(w_pkt),
 		    MSG_DONTWAIT, (struct sockaddr *)&ss, &len);
 		if (n == -1) {
@@ -870,7 +923,7 @@ worker_pool(struct service *svc, int slot)
 		log_warn("service %s: worker pipe", svc->name);
 		_exit(1);
 	}
-	worker_signals(true);
+	worker_signals();
 	signal_reset_child();
 	w_svc = svc;
 	master_child_close(svc, -1);

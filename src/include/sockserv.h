@@ -177,6 +177,13 @@ struct sockserv_server *sockserv_server_new_fd(int fd,
 struct sockserv_server *sockserv_server_new_unbound(
 	    const struct sockserv_handler *h, const struct sockserv_options *opt);
 
+/*
+ * In a process forked to serve later (a spare forked ahead of its
+ * connection): write the server's own pages and its cached request and
+ * buffer now, so that serving costs no copy-on-write fault then.
+ */
+void	sockserv_server_prefault(struct sockserv_server *srv);
+
 void	sockserv_server_set_hooks(struct sockserv_server *srv,
 	    const struct sockserv_hooks *hooks);
 void	sockserv_server_set_context(struct sockserv_server *srv, void *ctx);

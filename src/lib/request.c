@@ -137,6 +137,33 @@ request_take(struct sockserv_server *srv, int fd, int socktype,
 	return req;
 }
 
+/* Write one byte per page of [p, p + len): no copy-on-write later. */
+static void
+request_touch(void *p, size_t len)
+{
+	volatile char	*c = p;
+	size_t		 i;
+
+	for (i = 0; i < len; i += 4096)
+		c[i] = c[i];
+	if (len > 0)
+		c[len - 1] = c[len - 1];
+}
+
+void
+sockserv_server_prefault(struct sockserv_server *srv)
+{
+	struct sockserv_request *req = atomic_load(&srv->spare);
+
+	request_touch(srv, sizeof(*srv));
+	if (req == NULL)
+		return;
+	request_touch(req, sizeof(*req));
+	if (req->spare_io != NULL)
+		request_touch(req->spare_io, sizeof(*req->spare_io) +
+		    req->spare_io->cap);
+}
+
 /* A stream connection's per-request socket options. */
 static void
 request_conn_opts(struct sockserv_server *srv, int fd)
