@@ -12,9 +12,9 @@
  * that touched it would crash rather than read a stale copy.
  *
  * Objects up to ARENA_SMAX bytes come from power-of-two classes carved
- * out of ARENA_CHUNK mappings, each class with its own free list; chunks
- * are kept for reuse (the table is as large as the peak number of
- * children) and unmapped by arena_release().  Larger objects get a
+ * out of ARENA_CHUNK mappings as they are needed, each class with its own
+ * free list; chunks are kept for reuse (the table is as large as the peak
+ * number of children) and unmapped by arena_release().  Larger objects get a
  * mapping of their own.  Every object is zeroed.  Single-threaded: the
  * master only.
  */
@@ -22,6 +22,8 @@
 
 #include <sys/mman.h>
 #include <sys/queue.h>
+
+#include <link.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -53,9 +55,15 @@ struct arena_chunk {
 	SLIST_ENTRY(arena_chunk)	 entry;
 };
 
-/* The free lists are written per object too: they live in the arena. */
+/*
+ * The free lists are written per object too: they live in the arena.  A
+ * class's newest chunk is carved as objects are asked for (next, end),
+ * so that only pages in use are ever touched.
+ */
 struct arena_state {
 	struct arena_free		*free_list[ARENA_NCLASS];
+	char				*next[ARENA_NCLASS];
+	char				*end[ARENA_NCLASS];
 	SLIST_HEAD(, arena_chunk)	 chunks;
 };
 static struct arena_state		*arena;
@@ -79,23 +87,18 @@ arena_map(size_t len)
 	return p;
 }
 
-/* Carve a new chunk into objects of class k, onto its free list. */
+/* A new chunk for class k; its first slot holds the chunk's entry. */
 static int
 arena_grow(int k)
 {
 	struct arena_chunk	*ch;
-	struct arena_free	*f;
-	size_t			 size = (size_t)ARENA_SMIN << k, off;
+	size_t			 size = (size_t)ARENA_SMIN << k;
 
 	if ((ch = arena_map(ARENA_CHUNK)) == NULL)
 		return -1;
 	SLIST_INSERT_HEAD(&arena->chunks, ch, entry);
-	/* The chunk's list entry takes its first slot. */
-	for (off = size; off + size <= ARENA_CHUNK; off += size) {
-		f = (struct arena_free *)(void *)((char *)ch + off);
-		f->next = arena->free_list[k];
-		arena->free_list[k] = f;
-	}
+	arena->next[k] = (char *)ch + size;
+	arena->end[k] = (char *)ch + ARENA_CHUNK;
 	return 0;
 }
 
@@ -137,11 +140,17 @@ arena_alloc(size_t size)
 			return NULL;
 		SLIST_INIT(&arena->chunks);
 	}
-	if (arena->free_list[k] == NULL && arena_grow(k) == -1)
-		return NULL;
-	f = arena->free_list[k];
-	arena->free_list[k] = f->next;
-	memset(f, 0, (size_t)ARENA_SMIN << k);
+	if ((f = arena->free_list[k]) != NULL) {
+		arena->free_list[k] = f->next;
+		memset(f, 0, (size_t)ARENA_SMIN << k);
+	} else {
+		if ((arena->next[k] == NULL || (size_t)(arena->end[k] -
+		    arena->next[k]) < ((size_t)ARENA_SMIN << k)) &&
+		    arena_grow(k) == -1)
+			return NULL;
+		f = (struct arena_free *)(void *)arena->next[k];
+		arena->next[k] += (size_t)ARENA_SMIN << k;	/* still zero */
+	}
 	hdr = (union arena_hdr *)(void *)f;
 	hdr->h.class = k;
 	return hdr + 1;
@@ -191,4 +200,43 @@ arena_release(void)
 	}
 	(void)munmap(arena, sizeof(*arena));
 	arena = NULL;
+}
+
+/* ------------------------------------------------------------ code pages */
+
+/* dl_iterate_phdr: advise the code segments of one loaded object. */
+static int
+code_pages_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t	 pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+	int		 i, advice = *(const int *)arg;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		/* Never a writable segment: DONTNEED would lose its data. */
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) ||
+		    (ph->p_flags & PF_W))
+			continue;
+		lo = (info->dlpi_addr + ph->p_vaddr) & ~(pg - 1);
+		hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + pg - 1) &
+		    ~(pg - 1);
+		(void)madvise((void *)lo, hi - lo, advice);
+	}
+	return 0;
+}
+
+/*
+ * Apply advice to the code of every loaded object: MADV_POPULATE_READ
+ * maps all of it now, one call per object instead of a fault per page (a
+ * spare, before its connection); MADV_DONTNEED drops it from this
+ * process's page tables (the master, once start-up or a reload is done:
+ * the pages stay in the page cache, and the few the loop runs come back
+ * with one fault each).  Advice the kernel does not know is ignored.
+ */
+void
+code_pages_advise(int advice)
+{
+	(void)dl_iterate_phdr(code_pages_object, &advice);
 }

@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -174,6 +176,7 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return EXIT_NOPERM;
 	}
+	code_pages_advise(MADV_DONTNEED);	/* the parser's: see master_trim */
 
 	if (!opt_foreground && daemonize_start() == -1) {
 		log_warn("cannot become a daemon");

@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -713,6 +714,18 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 }
 
 /*
+ * Start-up and reloads run code the loop never runs again (the config
+ * parser, user lookups, dlopen): drop the master's mappings of it, so
+ * that its resident size is what it keeps using.  The pages stay in the
+ * page cache; the few the loop runs come back with one fault each.
+ */
+static void
+master_trim(void)
+{
+	code_pages_advise(MADV_DONTNEED);
+}
+
+/*
  * SIGHUP: apply a new configuration atomically.  Nothing changes unless
  * it is valid and every new address is bound; then the new generation
  * starts, the old one is retired, and dropped listeners are closed.
@@ -748,6 +761,7 @@ master_reload(void)
 	master_conf_unref(old);
 	log_notice("reloaded %s", opt_config);
 	master_notify("READY=1");
+	master_trim();
 }
 
 /* ------------------------------------------------------------ shutdown */
@@ -965,6 +979,7 @@ master_run(struct conf *conf)
 	daemonize_ready();
 	master_notify("READY=1");
 	log_notice("started, pid %ld", (long)getpid());
+	master_trim();
 
 	while (master_turn())
 		;

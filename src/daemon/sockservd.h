@@ -223,6 +223,8 @@ void	*arena_alloc(size_t size);
 void	*arena_calloc(size_t n, size_t size);
 void	 arena_free(void *p);
 void	 arena_release(void);
+/* madvise() the code segments of every loaded object (see arena.c). */
+void	 code_pages_advise(int advice);
 
 /* ----------------------------------------------------------- signal.c */
 

@@ -38,7 +38,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -404,27 +403,6 @@ worker_spare_wait(const struct service *svc, int sock,
 	return fd;
 }
 
-/* dl_iterate_phdr: map every code page of one loaded object now. */
-static int
-worker_warm_object(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	uintptr_t	 pg = *(const uintptr_t *)arg, lo, hi;
-	int		 i;
-
-	(void)size;
-	for (i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		lo = (info->dlpi_addr + ph->p_vaddr) & ~(pg - 1);
-		hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + pg - 1) &
-		    ~(pg - 1);
-		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_READ);
-	}
-	return 0;
-}
-
 /*
  * A spare has time before its connection; the client it will serve has
  * none.  Each page a fresh process first executes or writes is a fault
@@ -437,11 +415,12 @@ static void
 worker_spare_warm(struct sockserv_server *srv)
 {
 	volatile char	 stack[WORKER_WARM_STACK];
-	uintptr_t	 pg = (uintptr_t)sysconf(_SC_PAGESIZE);
 	size_t		 i;
 
-	(void)dl_iterate_phdr(worker_warm_object, &pg);
-	for (i = 0; i < sizeof(stack); i += pg)
+#ifdef MADV_POPULATE_READ
+	code_pages_advise(MADV_POPULATE_READ);
+#endif
+	for (i = 0; i < sizeof(stack); i += 4096)
 		stack[i] = 0;
 	sockserv_server_prefault(srv);
 }
