@@ -247,6 +247,20 @@ scoreboard_attach(struct scoreboard *sb, int slot)
 	atomic_store(&slot_self->pid, getpid());
 }
 
+/*
+ * This worker's place in its pool, 0 for the lowest slot.  The pool
+ * takes the lowest free slot and retires from the highest, so ranks
+ * below the pool's `workers' are the part that is always there.
+ */
+int
+scoreboard_rank(void)
+{
+	if (slot_self == NULL)
+		return 0;
+	return (int)(slot_self - sb_self->slots) -
+	    sb_self->pools[slot_self->pool].base;
+}
+
 int
 scoreboard_limit(void)
 {
@@ -348,7 +362,7 @@ sb_notify(struct sb_pool *p)
 }
 
 int
-scoreboard_busy(const struct sockaddr *peer)
+scoreboard_busy(const struct sockaddr *peer, bool count)
 {
 	struct sb_pool	*p;
 	struct sb_slot	*s;
@@ -367,9 +381,11 @@ scoreboard_busy(const struct sockaddr *peer)
 		s = &sb_self->slots[i];
 		st = atomic_load(&s->state);
 		if ((st == SB_IDLE || st == SB_STARTING) &&
-		    !atomic_load(&s->stop))
+		    !atomic_load(&s->stop)) {
 			idle++;
-		else if (st == SB_BUSY && family != 0 &&
+			if (!count)
+				break;	/* one idle worker is all it asks */
+		} else if (count && st == SB_BUSY && family != 0 &&
 		    sb_same_peer(s, family, key))
 			same++;
 	}

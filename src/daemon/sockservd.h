@@ -439,14 +439,17 @@ bool	scoreboard_urgent(const struct scoreboard *sb, int pool);
 /* Worker side: the region and slot of this process (after fork). */
 void	scoreboard_attach(struct scoreboard *sb, int slot);
 int	scoreboard_limit(void);		/* this worker's request limit */
+int	scoreboard_rank(void);		/* its slot in the pool, from 0 */
 void	scoreboard_idle(void);
 /*
- * Mark this worker busy with peer (may be NULL).  Returns how many busy
- * workers of the pool, this one included, serve the same client address
- * (0 for a non-IP peer).  If no idle worker is left it flags the pool as
- * urgent and, at most every 100 ms, wakes the master with SIGCHLD.
+ * Mark this worker busy with peer (may be NULL).  With count, returns how
+ * many busy workers of the pool, this one included, serve the same
+ * client address (0 for a non-IP peer); without, 0, and it reads the
+ * slots only up to the first idle one (it runs per request).  If no idle
+ * worker is left it flags the pool as urgent and, at most every 100 ms,
+ * wakes the master with SIGCHLD.
  */
-int	scoreboard_busy(const struct sockaddr *peer);
+int	scoreboard_busy(const struct sockaddr *peer, bool count);
 /* Take one of the pool's recycle tokens (released by the master). */
 bool	scoreboard_recycle_token(void);
 void	scoreboard_retiring(void);

@@ -265,7 +265,7 @@ busy_child(struct scoreboard *sb, int slot, const char *ip, int rep[2])
 		close(q[1]);
 		scoreboard_attach(sb, slot);
 		scoreboard_idle();
-		ch = (char)scoreboard_busy((struct sockaddr *)&sin);
+		ch = (char)scoreboard_busy((struct sockaddr *)&sin, true);
 		(void)!write(p[1], &ch, 1);
 		(void)!read(q[0], &ch, 1);
 		scoreboard_idle();
@@ -384,6 +384,41 @@ START_TEST(scoreboard_recycle_tokens_are_capped)
 	}
 	st = cc_waitpid_deadline(pid, 5000);
 	ck_assert_int_eq(WEXITSTATUS(st), 1);
+	scoreboard_free(sb);
+}
+END_TEST
+
+/*
+ * The pool takes the lowest free slot and retires from the highest, so a
+ * worker's rank (which decides whether it serves datagrams) is its place
+ * from the bottom of its own pool, whatever pools come before.
+ */
+START_TEST(scoreboard_rank_is_the_place_in_the_pool)
+{
+	int			 sizes[2] = { 2, 4 }, caps[2] = { 1, 1 };
+	struct scoreboard	*sb;
+	int			 slot[4], k, st;
+	pid_t			 pid;
+
+	sb = scoreboard_new(sizes, caps, 2);
+	ck_assert_ptr_nonnull(sb);
+	for (k = 0; k < 4; k++)
+		slot[k] = scoreboard_alloc(sb, 1, 0);
+	ck_assert_int_eq(scoreboard_pick_idle(sb, 1), -1); /* none idle yet */
+	for (k = 0; k < 4; k++) {
+		if ((pid = fork()) == 0) {
+			scoreboard_attach(sb, slot[k]);
+			scoreboard_idle();
+			_exit(scoreboard_rank());
+		}
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert(WIFEXITED(st));
+		ck_assert_int_eq(WEXITSTATUS(st), k);
+	}
+	/* Shrinking takes the highest; a new worker the lowest free. */
+	ck_assert_int_eq(scoreboard_pick_idle(sb, 1), slot[3]);
+	(void)scoreboard_release(sb, slot[1]);
+	ck_assert_int_eq(scoreboard_alloc(sb, 1, 0), slot[1]);
 	scoreboard_free(sb);
 }
 END_TEST
@@ -530,6 +565,7 @@ supervisor_suite(void)
 	tcase_add_test(tc, scoreboard_counts_busy_per_source);
 	tcase_add_test(tc, scoreboard_urgent_when_none_idle);
 	tcase_add_test(tc, scoreboard_recycle_tokens_are_capped);
+	tcase_add_test(tc, scoreboard_rank_is_the_place_in_the_pool);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("arena");
