@@ -661,6 +661,7 @@ master_trial_load(void)
 	pid_t		 pid;
 	int		 status, pidfd;
 
+	supervisor_before_fork();
 	if ((pid = fork()) == -1) {
 		log_warn("reload: fork");
 		return -1;

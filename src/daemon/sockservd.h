@@ -364,6 +364,8 @@ int	supervisor_count_peer(const struct service *svc,
 int	supervisor_live(void);		/* children still alive */
 /* In a freshly forked child: close the master's ends of the spares. */
 void	supervisor_child_close(void);
+/* In the master, right before any fork(): what children close is exact. */
+void	supervisor_before_fork(void);
 /*
  * Send sig to every child.  SIGTERM, SIGINT, SIGQUIT and SIGKILL also
  * mean "stopping": from then on no worker is replaced and no pool grows.

@@ -114,6 +114,7 @@ struct sv_state {
 	int			 nlive;
 	bool			 stopping;
 	double			 fork_warned;	/* rate limit of fork errors */
+	bool			 spare_fds_stale; /* see sv_sock_close */
 };
 static struct sv_state		*sv;
 
@@ -295,21 +296,42 @@ sv_spare_fd_add(int fd)
 	return 0;
 }
 
-/* Close c's end of its socket pair, if open. */
+/*
+ * Close c's end of its socket pair, if open.  The list children read is
+ * brought up to date before the next fork (sv_spare_fds_sync), not here:
+ * this runs on a connection's way to its spare, and the list is in
+ * memory children share, where a write is a copy-on-write fault.
+ */
 static void
 sv_sock_close(struct child *c)
 {
-	size_t	 i;
-
 	if (c->sock == -1)
 		return;
-	for (i = 0; i < sv_nspare_fds; i++)
-		if (sv_spare_fds[i] == c->sock) {
-			sv_spare_fds[i] = sv_spare_fds[--sv_nspare_fds];
-			break;
-		}
 	(void)close(c->sock);
 	c->sock = -1;
+	sv->spare_fds_stale = true;
+}
+
+/* Before any fork: the list holds exactly the open spare ends. */
+static void
+sv_spare_fds_sync(void)
+{
+	struct child	*c;
+
+	if (!sv->spare_fds_stale)
+		return;
+	sv_nspare_fds = 0;
+	LIST_FOREACH(c, &sv->children, entry)
+		if (c->sock != -1)
+			sv_spare_fds[sv_nspare_fds++] = c->sock;
+	sv->spare_fds_stale = false;
+}
+
+void
+supervisor_before_fork(void)
+{
+	if (sv != NULL)
+		sv_spare_fds_sync();
 }
 
 static struct child *
@@ -531,6 +553,7 @@ sv_spawn_spare(struct sv_pool *p)
 	}
 	c->sock = pair[0];
 	sv_child_add(c, -1);	/* before fork: see supervisor_fork_conn */
+	sv_spare_fds_sync();
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(p->svc);
 		close(pair[1]);
@@ -600,6 +623,7 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 	}
 	srv = p->srv;		/* the child cannot read the arena */
 	sv_child_add(c, -1);	/* so that after fork() only the pid is stored */
+	sv_spare_fds_sync();
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(svc);
 		sv_child_drop(c);
@@ -630,6 +654,7 @@ supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 		memcpy(&c->peer, peer, peerlen);
 		c->peerlen = peerlen;
 	}
+	sv_spare_fds_sync();
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(svc);
 		arena_free(c);
@@ -669,6 +694,7 @@ sv_spawn(struct sv_pool *p)
 	}
 	c->slot = slot;
 	sb = g->sb;		/* the child cannot read the arena */
+	sv_spare_fds_sync();
 	if ((pid = fork()) == -1) {
 		sv_fork_failed(svc);
 		scoreboard_release(sb, slot);
