@@ -7,7 +7,8 @@
 #                        [--install] [--quick] [--write-doc] [--only RE]
 #
 # Each server is pinned to CPU 0 and the load generator to CPU 1.  Every
-# workload runs --runs times (default 3) and the median is reported.  All
+# workload runs --runs times (default 3), in rounds that take every server
+# in turn, and the median is reported.  All
 # traffic is on 127.0.0.1; every server is started in its own process
 # group and stopped by PID when it is done or when the script exits.
 #
@@ -207,22 +208,26 @@ field() {	# KEY LINE
 	sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p; s/^$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -1
 }
 
-# measure SERVER WORKLOAD PORT: median of $runs runs into results.tsv.
+# measure SERVER WORKLOAD PORT: one run, kept in $raw for the medians.
 measure() {
-	local server=$1 wl=$2 port=$3 i line lines=() target=127.0.0.1:$3
-	for i in $(seq "$runs"); do
-		# shellcheck disable=SC2046
-		line=$($pin_load "$loadgen" $(workload_args "$wl") \
-		    --duration "$duration" "$target")
-		lines+=("$(field ops_per_s "$line") $line")
-	done
-	line=$(printf '%s\n' "${lines[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" |
-	    cut -d' ' -f2-)
-	local errs=0 k
+	local line
+	# shellcheck disable=SC2046
+	line=$($pin_load "$loadgen" $(workload_args "$2") \
+	    --duration "$duration" "127.0.0.1:$3")
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(field ops_per_s "$line")" \
+	    "$line" >>"$raw"
+}
+
+# median SERVER WORKLOAD: the median of its runs, as a row of results.tsv.
+median() {
+	local line errs=0 k
+	line=$(awk -F'\t' -v s="$1" -v w="$2" '$1 == s && $2 == w {
+		print $3 "\t" $4 }' "$raw" | sort -n |
+	    sed -n "$(( (runs + 1) / 2 ))p" | cut -f2-)
 	for k in refused reset timeout mismatch other; do
 		errs=$((errs + $(field "err_$k" "$line")))
 	done
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$wl" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" \
 	    "$(field ops_per_s "$line")" "$(field p50_us "$line")" \
 	    "$(field p99_us "$line")" "$(field max_us "$line")" "$errs" |
 	    tee -a "$results"
@@ -241,7 +246,7 @@ memory() {
 	printf '%s\tmemory\tmaster_hwm_kib=%s\tmaster_rss_kib=%s\tworker_pss_kib=%s\tworkers=%s\n' \
 	    "$1" "$(awk '/^VmHWM:/ { print $2 }' "/proc/$master/status")" \
 	    "$(awk '/^VmRSS:/ { print $2 }' "/proc/$master/status")" \
-	    "$((n ? pss / n : 0))" "$n" | tee -a "$results"
+	    "$((n ? pss / n : 0))" "$n"
 }
 
 # W1 at 32 while SIGHUP is sent every second.
@@ -263,35 +268,49 @@ reload_run() {
 	done
 	printf '%s\tW1c32+HUP\t%s\t%s\t%s\t%s\t%s\n' "$server" \
 	    "$(field ops_per_s "$line")" "$(field p50_us "$line")" \
-	    "$(field p99_us "$line")" "$(field max_us "$line")" "$errs" |
-	    tee -a "$results"
-	echo "# $server: $hups SIGHUPs during the reload run" >>"$results"
+	    "$(field p99_us "$line")" "$(field max_us "$line")" "$errs"
+	echo "# $server: $hups SIGHUPs during the reload run"
 }
 
 servers="sockservd-fork sockservd-forkahead sockservd-prefork sockservd-thread
 sockservd-sync bare-fork bare-prefork bare-udp"
 [ "$quick" = yes ] || servers="$servers python-fork python-thread tcpserver apache-prefork"
 
+# Rounds: every server in turn, then again, so that a slow spell of a
+# shared machine lands on all of them rather than on one server's runs.
 echo "# sockserv benchmark $(date -u +%FT%TZ) on $(nproc) CPUs, $(uname -r)," \
-    "duration ${duration}s, median of $runs" | tee "$results"
+    "duration ${duration}s, median of $runs rounds" | tee "$results"
 printf 'server\tworkload\tops_per_s\tp50_us\tp99_us\tmax_us\terrors\n' | tee -a "$results"
+raw=$work/raw.tsv
+: >"$raw"
+for round in $(seq "$runs"); do
+	for s in $servers; do
+		grep -Eq "$only" <<<"$s" && available "$s" || continue
+		port=$(free_port)
+		start_named "$s" "$port"
+		for wl in $(workloads_for "$s"); do
+			measure "$s" "$wl" "$port"
+		done
+		case $round,$s in
+		"$runs",sockservd-prefork|"$runs",sockservd-fork)
+			memory "$s" >>"$work/extra.$s"
+			[ "$quick" = yes ] ||
+			    reload_run "$s" "$port" >>"$work/extra.$s" ;;
+		esac
+		stop_server
+	done
+	echo "# round $round of $runs done" >&2
+done
 for s in $servers; do
 	grep -Eq "$only" <<<"$s" || continue
 	if ! available "$s"; then
 		echo "# $s: not installed (run with --install)" | tee -a "$results"
 		continue
 	fi
-	port=$(free_port)
-	start_named "$s" "$port"
 	for wl in $(workloads_for "$s"); do
-		measure "$s" "$wl" "$port"
+		median "$s" "$wl"
 	done
-	case $s in
-	sockservd-prefork|sockservd-fork)
-		memory "$s"
-		[ "$quick" = yes ] || reload_run "$s" "$port" ;;
-	esac
-	stop_server
+	[ ! -f "$work/extra.$s" ] || tee -a "$results" <"$work/extra.$s"
 done
 
 if [ "$write_doc" = yes ]; then
