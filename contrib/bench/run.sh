@@ -290,10 +290,10 @@ for round in $(seq "$runs"); do
 		start_named "$s" "$port"
 		for wl in $(workloads_for "$s"); do
 			# W3 measures a server that has adapted to its
-			# idle clients: a second of it first, unmeasured
+			# idle clients: one run of it first, unmeasured
 			# (doc/performance.md gives the growth time too).
 			[ "$wl" != W3 ] || $pin_load "$loadgen" \
-			    $(workload_args W3) --duration 1 \
+			    $(workload_args W3) --duration "$duration" \
 			    "127.0.0.1:$port" >/dev/null
 			measure "$s" "$wl" "$port"
 		done
