@@ -53,6 +53,7 @@ struct sb_slot {
 	atomic_int		 pid;
 	atomic_int		 token;		/* holds a recycle token */
 	int			 pool;		/* set before fork */
+	int			 dgram;		/* serves datagrams; before fork */
 	int			 limit;		/* requests; 0: none */
 	atomic_ulong		 requests;
 	atomic_llong		 last_ms;	/* monotonic, last change */
@@ -150,6 +151,7 @@ scoreboard_alloc(struct scoreboard *sb, int pool, int limit)
 			continue;
 		s->pool = pool;
 		s->limit = limit;
+		s->dgram = 0;
 		atomic_store(&s->stop, 0);
 		atomic_store(&s->pid, 0);
 		atomic_store(&s->token, 0);
@@ -209,14 +211,48 @@ scoreboard_pick_idle(const struct scoreboard *sb, int pool)
 	struct sb_slot		*s;
 	int			 i;
 
-	/* The highest slot first: the pool shrinks from its end. */
+	/*
+	 * The highest slot first: the pool shrinks from its end.  Never a
+	 * datagram worker: they are the pool's `workers', which it keeps.
+	 */
 	for (i = p->base + p->n - 1; i >= p->base; i--) {
 		s = &sb->slots[i];
-		if (atomic_load(&s->state) == SB_IDLE &&
+		if (atomic_load(&s->state) == SB_IDLE && !s->dgram &&
 		    !atomic_load(&s->stop))
 			return i;
 	}
 	return -1;
+}
+
+/* Workers of pool serving datagrams and staying: not retiring, stopped. */
+int
+scoreboard_dgram_count(const struct scoreboard *sb, int pool)
+{
+	const struct sb_pool	*p = &sb->pools[pool];
+	struct sb_slot		*s;
+	int			 i, n = 0, st;
+
+	for (i = p->base; i < p->base + p->n; i++) {
+		s = &sb->slots[i];
+		st = atomic_load(&s->state);
+		if (s->dgram && st != SB_FREE && st != SB_RETIRING &&
+		    !atomic_load(&s->stop))
+			n++;
+	}
+	return n;
+}
+
+/* Before the fork: the worker in slot serves datagrams too. */
+void
+scoreboard_set_dgram(struct scoreboard *sb, int slot)
+{
+	sb->slots[slot].dgram = 1;
+}
+
+bool
+scoreboard_dgram(void)
+{
+	return slot_self == NULL || slot_self->dgram;
 }
 
 void
@@ -245,20 +281,6 @@ scoreboard_attach(struct scoreboard *sb, int slot)
 	sb_self = sb;
 	slot_self = &sb->slots[slot];
 	atomic_store(&slot_self->pid, getpid());
-}
-
-/*
- * This worker's place in its pool, 0 for the lowest slot.  The pool
- * takes the lowest free slot and retires from the highest, so ranks
- * below the pool's `workers' are the part that is always there.
- */
-int
-scoreboard_rank(void)
-{
-	if (slot_self == NULL)
-		return 0;
-	return (int)(slot_self - sb_self->slots) -
-	    sb_self->pools[slot_self->pool].base;
 }
 
 int

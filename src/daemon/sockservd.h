@@ -432,6 +432,17 @@ void	scoreboard_count(const struct scoreboard *sb, int pool, int *used,
 	    int *idle);
 /* The index of an idle slot of pool not yet told to stop; -1 if none. */
 int	scoreboard_pick_idle(const struct scoreboard *sb, int pool);
+/*
+ * Datagram listeners of a prefork pool are served by `workers' of its
+ * workers only, chosen by the master at spawn (scoreboard_set_dgram) as
+ * long as fewer are serving (scoreboard_dgram_count: retiring and
+ * stopped ones do not count, so a recycled one is replaced in kind) and
+ * never picked to shrink the pool.  Spread over a pool grown for held
+ * connections, each datagram woke another cold worker.
+ */
+int	scoreboard_dgram_count(const struct scoreboard *sb, int pool);
+void	scoreboard_set_dgram(struct scoreboard *sb, int slot);
+bool	scoreboard_dgram(void);		/* in a worker: do I serve them? */
 /* Mark a slot as told to stop (its worker got SIGTERM). */
 void	scoreboard_stop(struct scoreboard *sb, int slot);
 /* True (once) if a worker of pool saw no idle worker left. */
@@ -441,7 +452,6 @@ bool	scoreboard_urgent(const struct scoreboard *sb, int pool);
 /* Worker side: the region and slot of this process (after fork). */
 void	scoreboard_attach(struct scoreboard *sb, int slot);
 int	scoreboard_limit(void);		/* this worker's request limit */
-int	scoreboard_rank(void);		/* its slot in the pool, from 0 */
 void	scoreboard_idle(void);
 /*
  * Mark this worker busy with peer (may be NULL).  With count, returns how

@@ -693,6 +693,9 @@ sv_spawn(struct sv_pool *p)
 		return -1;
 	}
 	c->slot = slot;
+	if (svc->mode == MODE_PREFORK &&
+	    scoreboard_dgram_count(g->sb, p->index) < svc->workers)
+		scoreboard_set_dgram(g->sb, slot);
 	sb = g->sb;		/* the child cannot read the arena */
 	sv_spare_fds_sync();
 	if ((pid = fork()) == -1) {
@@ -1072,7 +1075,9 @@ supervisor_next_timeout(void)
 				continue;
 			if (p->index < 0 && sv_spare_deficit(p) > 0)
 				sv_due(&best, 0);	/* now */
-			else if (p->index < 0 && p->nhanded > 0)
+			else if (p->index < 0 && p->nhanded > 0 &&
+			    !sv->stopping &&
+			    p->handed_at + SV_SPARE_GRACE > sv_now())
 				sv_due(&best, p->handed_at + SV_SPARE_GRACE);
 			if (p->in_burst)
 				sv_due(&best, p->last_death + SV_STABLE_SECS);

@@ -502,15 +502,9 @@ worker_pool_setup(struct worker *w, struct service *svc)
 		if (svc->fds[i] < 0 || worker_handler(w->mod,
 		    svc->addrs[i].socktype) == NULL)
 			continue;
-		/*
-		 * Prefork: datagrams go to the base pool only, the `workers'
-		 * lowest slots (scoreboard_rank).  The workers a pool grows
-		 * are for connections held open, which datagrams never are;
-		 * spread over them, each datagram woke another cold process
-		 * (W4 fell to a third of the bare loop's rate with 130).
-		 */
+		/* Prefork: datagrams for `workers' of them (sockservd.h). */
 		if (svc->addrs[i].socktype == SOCK_DGRAM &&
-		    svc->mode == MODE_PREFORK && scoreboard_rank() >= svc->workers)
+		    svc->mode == MODE_PREFORK && !scoreboard_dgram())
 			continue;
 		w->srv[i] = worker_server(svc, svc->fds[i],
 		    svc->addrs[i].socktype);

@@ -13,6 +13,7 @@ E2E_DAEMON_TESTS = \
 	tests/e2e/t-reload-module.sh \
 	tests/e2e/t-reload-bad.sh \
 	tests/e2e/t-prefork-respawn.sh \
+	tests/e2e/t-prefork-dgram-recycle.sh \
 	tests/e2e/t-crashloop.sh \
 	tests/e2e/t-sigterm-drain.sh \
 	tests/e2e/t-daemon-mode.sh \

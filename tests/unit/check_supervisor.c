@@ -240,6 +240,17 @@ START_TEST(scoreboard_slots_per_pool)
 	ck_assert_int_eq(used, 2);
 	ck_assert_int_eq(scoreboard_release(sb, b), SB_STARTING);
 	ck_assert_int_eq(scoreboard_alloc(sb, 0, 0), b);	/* reused */
+	/* Datagram workers: counted while they stay, never a fresh slot's. */
+	ck_assert_int_eq(scoreboard_dgram_count(sb, 0), 0);
+	scoreboard_set_dgram(sb, a);
+	scoreboard_set_dgram(sb, b);
+	ck_assert_int_eq(scoreboard_dgram_count(sb, 0), 2);
+	ck_assert_int_eq(scoreboard_dgram_count(sb, 1), 0);
+	scoreboard_stop(sb, b);			/* retired: replace it */
+	ck_assert_int_eq(scoreboard_dgram_count(sb, 0), 1);
+	(void)scoreboard_release(sb, b);
+	ck_assert_int_eq(scoreboard_alloc(sb, 0, 0), b);
+	ck_assert_int_eq(scoreboard_dgram_count(sb, 0), 1);
 	scoreboard_free(sb);
 }
 END_TEST
@@ -388,41 +399,6 @@ START_TEST(scoreboard_recycle_tokens_are_capped)
 }
 END_TEST
 
-/*
- * The pool takes the lowest free slot and retires from the highest, so a
- * worker's rank (which decides whether it serves datagrams) is its place
- * from the bottom of its own pool, whatever pools come before.
- */
-START_TEST(scoreboard_rank_is_the_place_in_the_pool)
-{
-	int			 sizes[2] = { 2, 4 }, caps[2] = { 1, 1 };
-	struct scoreboard	*sb;
-	int			 slot[4], k, st;
-	pid_t			 pid;
-
-	sb = scoreboard_new(sizes, caps, 2);
-	ck_assert_ptr_nonnull(sb);
-	for (k = 0; k < 4; k++)
-		slot[k] = scoreboard_alloc(sb, 1, 0);
-	ck_assert_int_eq(scoreboard_pick_idle(sb, 1), -1); /* none idle yet */
-	for (k = 0; k < 4; k++) {
-		if ((pid = fork()) == 0) {
-			scoreboard_attach(sb, slot[k]);
-			scoreboard_idle();
-			_exit(scoreboard_rank());
-		}
-		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-		ck_assert(WIFEXITED(st));
-		ck_assert_int_eq(WEXITSTATUS(st), k);
-	}
-	/* Shrinking takes the highest; a new worker the lowest free. */
-	ck_assert_int_eq(scoreboard_pick_idle(sb, 1), slot[3]);
-	(void)scoreboard_release(sb, slot[1]);
-	ck_assert_int_eq(scoreboard_alloc(sb, 1, 0), slot[1]);
-	scoreboard_free(sb);
-}
-END_TEST
-
 /* ------------------------------------------------------------- arena */
 
 START_TEST(arena_objects_are_zeroed_distinct_and_reused)
@@ -565,7 +541,6 @@ supervisor_suite(void)
 	tcase_add_test(tc, scoreboard_counts_busy_per_source);
 	tcase_add_test(tc, scoreboard_urgent_when_none_idle);
 	tcase_add_test(tc, scoreboard_recycle_tokens_are_capped);
-	tcase_add_test(tc, scoreboard_rank_is_the_place_in_the_pool);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("arena");
