@@ -277,22 +277,25 @@ supervisor_init(void)
 
 /* ------------------------------------------------- spares' socket ends */
 
-/* Remember fd as a spare's master end; -1 if there is no room. */
+/*
+ * Room in the list children read for one spare end more than there are
+ * children; the list itself is derived from the table (sv_spare_fds_sync),
+ * which this marks for rebuilding.  -1 if there is no memory.
+ */
 static int
-sv_spare_fd_add(int fd)
+sv_spare_fds_room(void)
 {
 	int	*fds;
-	size_t	 cap;
+	size_t	 want = (size_t)sv->nlive + 1;
 
-	if (sv_nspare_fds == sv_spare_fds_cap) {
-		cap = sv_spare_fds_cap ? sv_spare_fds_cap * 2 : 8;
-		if ((fds = reallocarray(sv_spare_fds, cap, sizeof(*fds))) ==
-		    NULL)
+	if (want > sv_spare_fds_cap) {
+		if ((fds = reallocarray(sv_spare_fds, want * 2,
+		    sizeof(*fds))) == NULL)
 			return -1;
 		sv_spare_fds = fds;
-		sv_spare_fds_cap = cap;
+		sv_spare_fds_cap = want * 2;
 	}
-	sv_spare_fds[sv_nspare_fds++] = fd;
+	sv->spare_fds_stale = true;
 	return 0;
 }
 
@@ -524,13 +527,25 @@ sv_spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
 	return -1;
 }
 
+/*
+ * The server fork-mode children of p serve with, built on first use.
+ * Callers keep it in a local: the child cannot read p (the arena).
+ */
+static struct sockserv_server *
+sv_pool_srv(struct sv_pool *p)
+{
+	if (p->srv == NULL)
+		p->srv = worker_conn_server(p->svc);
+	return p->srv;
+}
+
 /* Fork one spare for fork-mode pool p; 0, or -1 if that failed. */
 static int
 sv_spawn_spare(struct sv_pool *p)
 {
 	struct service		*svc = p->svc;
 	struct sockserv_server	*srv;
-	struct child		*c;
+	struct child		*c = NULL;
 	int			 pair[2];
 	pid_t			 pid;
 
@@ -538,14 +553,9 @@ sv_spawn_spare(struct sv_pool *p)
 		log_warn("service %s: socketpair", p->svc->name);
 		return -1;
 	}
-	if (p->srv == NULL && (p->srv = worker_conn_server(p->svc)) == NULL) {
-		close(pair[0]);
-		close(pair[1]);
-		return -1;
-	}
-	srv = p->srv;		/* the child cannot read the arena */
-	if ((c = sv_child_new(p, CHILD_SPARE)) == NULL ||
-	    sv_spare_fd_add(pair[0]) == -1) {
+	if ((srv = sv_pool_srv(p)) == NULL ||	/* a local: see below */
+	    (c = sv_child_new(p, CHILD_SPARE)) == NULL ||
+	    sv_spare_fds_room() == -1) {
 		arena_free(c);
 		close(pair[0]);
 		close(pair[1]);
@@ -612,7 +622,7 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		close(conn_fd);
 		return 0;
 	}
-	if ((p->srv == NULL && (p->srv = worker_conn_server(svc)) == NULL) ||
+	if ((srv = sv_pool_srv(p)) == NULL ||
 	    (c = sv_child_new(p, CHILD_CONN)) == NULL) {
 		close(conn_fd);
 		return -1;
@@ -621,7 +631,6 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		memcpy(&c->peer, peer, peerlen);
 		c->peerlen = peerlen;
 	}
-	srv = p->srv;		/* the child cannot read the arena */
 	sv_child_add(c, -1);	/* so that after fork() only the pid is stored */
 	sv_spare_fds_sync();
 	if ((pid = fork()) == -1) {
@@ -745,11 +754,31 @@ sv_spawn_n(struct sv_pool *p, int n)
 	}
 }
 
+/* svc's pool in conf, marked started; NULL with EALREADY if it was. */
+static struct sv_pool *
+sv_pool_begin(struct conf *conf, struct service *svc)
+{
+	struct sv_gen	*g;
+	struct sv_pool	*p;
+
+	if ((g = sv_gen_get(conf)) == NULL)
+		return NULL;			/* errno from the arena */
+	if ((p = sv_pool_of(g, svc)) == NULL) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (p->started) {
+		errno = EALREADY;
+		return NULL;
+	}
+	p->started = true;
+	return p;
+}
+
 /* fork mode: spares only for a service with fork_ahead and a stream. */
 static int
 sv_start_spares(struct conf *conf, struct service *svc)
 {
-	struct sv_gen	*g;
 	struct sv_pool	*p;
 	size_t		 i;
 
@@ -758,12 +787,8 @@ sv_start_spares(struct conf *conf, struct service *svc)
 			break;
 	if (svc->fork_ahead <= 0 || i == svc->naddrs)
 		return 0;
-	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
-	    NULL)
-		return -1;
-	if (p->started)
-		return 0;
-	p->started = true;
+	if ((p = sv_pool_begin(conf, svc)) == NULL)
+		return errno == EALREADY ? 0 : -1;
 	sv_spawn_n(p, sv_spare_deficit(p));
 	log_debug("service %s: %d spares started", svc->name, p->nspare);
 	return 0;
@@ -772,7 +797,6 @@ sv_start_spares(struct conf *conf, struct service *svc)
 int
 supervisor_start_pool(struct conf *conf, struct service *svc)
 {
-	struct sv_gen	*g;
 	struct sv_pool	*p;
 
 	if (svc->mode == MODE_FORK)
@@ -781,12 +805,8 @@ supervisor_start_pool(struct conf *conf, struct service *svc)
 		errno = EINVAL;
 		return -1;
 	}
-	if ((g = sv_gen_get(conf)) == NULL || (p = sv_pool_of(g, svc)) ==
-	    NULL)
-		return -1;
-	if (p->started)
-		return 0;
-	p->started = true;
+	if ((p = sv_pool_begin(conf, svc)) == NULL)
+		return errno == EALREADY ? 0 : -1;
 	p->last_tick = sv_now();
 	sv_spawn_n(p, svc->mode == MODE_PREFORK ? svc->workers : 1);
 	log_debug("service %s: %s pool started", svc->name,
