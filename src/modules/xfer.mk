@@ -8,17 +8,19 @@ exec_la_CFLAGS = $(MODULE_CFLAGS)
 exec_la_LDFLAGS = $(MODULE_LDFLAGS)
 exec_la_LIBADD = $(MODULE_LIBADD)
 xfer_la_SOURCES = src/modules/xfer.c src/modules/xfer-proto.c \
-	src/modules/xfer-proto.h
+	src/modules/xfer-proto.h src/modules/xfer-quota.c \
+	src/modules/xfer-quota.h
 xfer_la_CFLAGS = $(MODULE_CFLAGS)
 xfer_la_LDFLAGS = $(MODULE_LDFLAGS)
 xfer_la_LIBADD = $(MODULE_LIBADD)
 
-# Unit tests of the protocol parsers (Check).
+# Unit tests of the protocol parsers and the quota records (Check).
 if HAVE_CHECK
 check_PROGRAMS += check_xfer_proto
 TESTS += check_xfer_proto
 check_xfer_proto_SOURCES = tests/unit/check_xfer_proto.c \
-	src/modules/xfer-proto.c src/modules/xfer-proto.h
+	src/modules/xfer-proto.c src/modules/xfer-proto.h \
+	src/modules/xfer-quota.c src/modules/xfer-quota.h
 check_xfer_proto_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/modules
 check_xfer_proto_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 check_xfer_proto_LDADD = $(CHECK_LIBS)

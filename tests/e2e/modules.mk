@@ -10,6 +10,8 @@ E2E_MODULE_TESTS = \
 	tests/e2e/t-xfer-resume.sh \
 	tests/e2e/t-xfer-names.sh \
 	tests/e2e/t-xfer-limits.sh \
+	tests/e2e/t-xfer-quota.sh \
+	tests/e2e/t-xfer-partial-links.sh \
 	tests/e2e/t-xfer-busy.sh \
 	tests/e2e/t-xfer-progress.sh \
 	tests/e2e/t-xfer-client-errors.sh

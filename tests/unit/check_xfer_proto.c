@@ -1,16 +1,22 @@
 /*
  * check_xfer_proto.c -- unit tests of the xfer protocol parsers and
  * CRC-32 (src/modules/xfer-proto.c): the grammar of doc/xfer-protocol.md
- * accepted and refused case by case, with the error code for each.
+ * accepted and refused case by case, with the error code for each; and of
+ * the module's quota records and arithmetic (src/modules/xfer-quota.c):
+ * records survive a round trip, torn and foreign lines are dropped
+ * without costing the good ones, and the bound is exact at the limit and
+ * safe from overflow.
  */
 #include "config.h"
 
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xfer-proto.h"
+#include "xfer-quota.h"
 
 static int
 req(const char *s, struct xfer_req *r)
@@ -110,11 +116,80 @@ START_TEST(t_crc)
 }
 END_TEST
 
+static size_t
+parse(const char *s, struct xfer_resv *v, size_t max)
+{
+	return xfer_resv_parse(s, strlen(s), v, max);
+}
+
+START_TEST(t_roundtrip)
+{
+	struct xfer_resv in[2], out[3];
+	char buf[2 * XFER_RESV_LINE + 1];
+	size_t len;
+
+	memset(in[0].name, 'n', XFER_NAME_MAX);
+	in[0].name[XFER_NAME_MAX] = '\0';
+	in[0].size = INT64_MAX; /* the longest line there is */
+	strcpy(in[1].name, "b.txt");
+	in[1].size = 0;
+	len = xfer_resv_format(in, 2, buf);
+	ck_assert_uint_eq(len, XFER_RESV_LINE + strlen("b.txt 0\n"));
+	ck_assert_uint_eq(xfer_resv_count(buf, len), 2);
+	ck_assert_uint_eq(xfer_resv_parse(buf, len, out, 3), 2);
+	ck_assert_str_eq(out[0].name, in[0].name);
+	ck_assert_uint_eq(out[0].size, (uint64_t)INT64_MAX);
+	ck_assert_str_eq(out[1].name, "b.txt");
+	ck_assert_uint_eq(out[1].size, 0);
+	ck_assert_uint_eq(xfer_resv_format(in, 0, buf), 0);
+}
+END_TEST
+
+START_TEST(t_torn)
+{
+	struct xfer_resv v[8];
+
+	/* a last line without its newline may be a cut "a 1000000" */
+	ck_assert_uint_eq(parse("a 1\nb 100", v, 8), 1);
+	ck_assert_str_eq(v[0].name, "a");
+	/* the tail of an older, longer file after a shorter rewrite */
+	ck_assert_uint_eq(parse("a 1\n00\n 5\nb\n\nc 2\n", v, 8), 2);
+	ck_assert_str_eq(v[1].name, "c");
+	ck_assert_uint_eq(v[1].size, 2);
+	/* names and numbers obey the protocol's rules */
+	ck_assert_uint_eq(parse(".part.x 1\n../x 1\na/b 1\nx -1\n", v, 8), 0);
+	ck_assert_uint_eq(
+	    parse("x 9223372036854775808\nx 1 2\nx  1\n", v, 8), 0);
+	ck_assert_uint_eq(xfer_resv_parse("a 1\0\nb 2\n", 9, v, 8), 1);
+	ck_assert_str_eq(v[0].name, "b");
+	/* never more than asked for */
+	ck_assert_uint_eq(parse("a 1\nb 2\nc 3\n", v, 2), 2);
+	ck_assert_uint_eq(parse("", v, 8), 0);
+}
+END_TEST
+
+START_TEST(t_fits)
+{
+	ck_assert_int_eq(xfer_quota_fits(1000000, 1000000, 2000000), 1);
+	ck_assert_int_eq(xfer_quota_fits(1000001, 1000000, 2000000), 0);
+	ck_assert_int_eq(xfer_quota_fits(0, 2000001, 2000000), 0);
+	ck_assert_int_eq(xfer_quota_fits(0, 0, 0), 1);
+	ck_assert_int_eq(xfer_quota_fits(UINT64_MAX, 1, 2000000), 0);
+	ck_assert_int_eq(xfer_quota_fits(1, UINT64_MAX, UINT64_MAX), 0);
+	ck_assert_uint_eq(xfer_quota_add(1, 2), 3);
+	ck_assert_uint_eq(xfer_quota_add(UINT64_MAX - 1, 2), UINT64_MAX);
+	ck_assert_uint_eq(
+	    xfer_quota_add((uint64_t)INT64_MAX, (uint64_t)INT64_MAX + 2),
+	    UINT64_MAX);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("xfer-proto");
 	TCase *tc = tcase_create("parse");
+	TCase *tq = tcase_create("quota");
 	SRunner *sr;
 	int failed;
 
@@ -123,6 +198,10 @@ main(void)
 	tcase_add_test(tc, t_reply);
 	tcase_add_test(tc, t_crc);
 	suite_add_tcase(s, tc);
+	tcase_add_test(tq, t_roundtrip);
+	tcase_add_test(tq, t_torn);
+	tcase_add_test(tq, t_fits);
+	suite_add_tcase(s, tq);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
