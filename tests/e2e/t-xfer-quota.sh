@@ -5,7 +5,8 @@
 # the bytes in root (complete and partial files) never pass 2000000 at
 # any moment.  An abandoned re-upload of a stored name cannot leave file
 # plus partial over the limit, and its reservation ends with it: the
-# partial then counts by what it holds, and a resume completes it.
+# partial then counts by what it holds, and a resume completes it.  The
+# reservation of an upload whose server process is killed ends too.
 . "$top_srcdir/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/lib-mod.sh"
 
@@ -132,4 +133,23 @@ wait_until 10 ended || fail "the server did not end the abandoned upload"
 grep -q ' offset=300000 ' "$W/resume" || fail "no resume: $(cat "$W/resume")"
 [ "$(sha "$root/a")" = "$(sha "$W/a2")" ] || fail "a differs"
 [ "$(stored "$root")" = 900000 ] || fail "root holds $(stored "$root")"
+
+# The server process of an upload is killed: its reservation dies with it.
+bg "$XFER" -r 200k "$tcp" put "$W/d1" c >/dev/null 2>&1
+cpid=$!
+part=$root/.part.c
+begun() { [ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -ge 100000 ]; }
+wait_until 20 begun || fail "upload of c did not start"
+spid=$(fuser "$part" 2>/dev/null) || fail "no process holds $part"
+set -- $spid
+[ $# = 1 ] || fail "several processes hold $part: $spid"
+kill -KILL "$1"
+wait "$cpid" 2>/dev/null && fail "the client of the killed upload succeeded"
+unlocked() { flock -n "$part" true; }
+wait_until 10 unlocked || fail "$part still locked"
+room=$((LIMIT - 900000 - $(stat -c %s "$part")))
+[ "$(xraw "$tcp" "put e $((room + 1))")" = "err 507 quota exceeded" ] ||
+    fail "put e $((room + 1)) passed the quota"
+[ "$(xraw "$tcp" "put e $room")" = "ok 0" ] ||
+    fail "the killed upload's reservation was not released"
 exit 0
