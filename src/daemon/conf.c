@@ -30,6 +30,11 @@
  *    checks made after parsing still name FILE:LINE.  A real syntax error
  *    stops the file, which is reported and is enough.
  *
+ * Before either pass, conf_scan() (conf-scan.c) checks the text for what
+ * libConfuse would misread or report far from its cause -- a NUL byte, a
+ * string, comment, block or list left open -- and blanks the comments
+ * out, so that libConfuse's line numbers are right.
+ *
  * The parse context is static: conf_load runs in the master's main thread,
  * one load at a time.
  */
@@ -1409,14 +1414,19 @@ struct conf *
 conf_load(const char *path)
 {
 	struct conf *conf = NULL;
-	char *buf;
+	char *buf, err[256];
 	size_t len = 0;
-	int round;
+	int round, line;
 
 	conf_cx_reset();
 	cx.path = path;
 	if ((buf = conf_read(path, &len)) == NULL)
 		goto out;
+	/* libConfuse would misread what fails the scan: say only that. */
+	if (conf_scan(buf, len, &line, err, sizeof(err)) == -1) {
+		conf_error(line, "%s", err);
+		goto out;
+	}
 	conf_cand_scan(conf_module_dir(NULL));
 	for (round = 0; round < CONF_PASSES; round++)
 		if (!conf_pass1(buf, len))
