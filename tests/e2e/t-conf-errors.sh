@@ -86,6 +86,32 @@ check_only unclosed-mid 1 "block 'service s' opened at line 1 is not closed"
   svc "$L" 'module = "echo"' 'bogus_key = 1'; } >"$T/after-comments.conf"
 check_only after-comments 7 bogus_key
 
+svc "listen = \"udp://127.0.0.1:0\"" 'module = "echo"' >"$T/udp-port0.conf"
+check_only udp-port0 2 'udp://127.0.0.1:0: port 0 is not allowed'
+
+svc "listen = \"tcp://127.0.0.1:0\"" 'module = "echo"' >"$T/tcp-port0.conf"
+check_only tcp-port0 2 'tcp://127.0.0.1:0: port 0 is not allowed'
+
+svc 'module = "echo"' \
+    "listen = { \"udp://127.0.0.1:$port\", \"udp://127.0.0.1:$port\" }" \
+    >"$T/dup-listen.conf"
+check_only dup-listen 3 "service s: duplicate address udp://127.0.0.1:$port in listen"
+
+# A bad address is one error: never also "is also used by".
+cat >"$T/bad-twice.conf" <<EOC
+service a {
+	listen = { "tcp://127.0.0.1:notaport", "tcp://127.0.0.1:$port" }
+	module = "echo"
+}
+service b {
+	listen = { "tcp://127.0.0.1:notaport", "udp://127.0.0.1:$port" }
+	module = "echo"
+}
+EOC
+check_bad bad-twice 6 notaport
+[ "$(wc -l <"$T/bad-twice-t.out")" = 2 ] ||
+    fail "bad-twice: not exactly the two bad addresses: $(cat "$T/bad-twice-t.out")"
+
 # No service at all: 78, and the message names the file.
 echo 'log_level = "info"' >"$T/no-service.conf"
 for how in -t -f; do

@@ -574,13 +574,54 @@ END_TEST
 
 START_TEST(test_same_address)
 {
-	expect_error(ECHO_SERVICE
+	expect_only(ECHO_SERVICE
 	    "service t {\n  listen = \"tcp://127.0.0.1:7007\"\n  module = "
 	    "\"echo\"\n}\n",
-	    5, "service t: tcp://127.0.0.1:7007 is also used by service s");
-	expect_error("service s {\n  listen = { \"udp://127.0.0.1:7007\",\n"
-		     "    \"udp://127.0.0.1:7007\" }\n  module = \"echo\"\n}\n",
-	    1, "service s: udp://127.0.0.1:7007 is also used by service s");
+	    6, "service t: tcp://127.0.0.1:7007 is also used by service s");
+	/* Within one service: said so, at the listen line. */
+	expect_only("service s {\n  module = \"echo\"\n"
+		    "  listen = { \"udp://127.0.0.1:7007\", "
+		    "\"udp://127.0.0.1:7007\" }\n}\n",
+	    3,
+	    "service s: duplicate address udp://127.0.0.1:7007 in listen "
+	    "(first at line 3)");
+}
+END_TEST
+
+/* A bad address is one error, never also a clash with another bad one. */
+START_TEST(test_bad_address_alone)
+{
+	expect_error("service a {\n"
+		     "  listen = { \"tcp://127.0.0.1:notaport\",\n"
+		     "    \"tcp://127.0.0.1:7007\" }\n"
+		     "  module = \"echo\"\n}\n"
+		     "service b {\n"
+		     "  listen = { \"tcp://127.0.0.1:notaport\",\n"
+		     "    \"tcp://127.0.0.1:7008\" }\n"
+		     "  module = \"echo\"\n}\n",
+	    7, "listen: 127.0.0.1:notaport: bad port `notaport'");
+	ck_assert_int_eq(count_lines(captured), 2);
+	ck_assert_ptr_null(strstr(captured, "also used"));
+	/* Two bad ones and a good one in one service: no duplicate. */
+	expect_error("service a {\n  listen = { \"tcp://127.0.0.1:x\", "
+		     "\"tcp://127.0.0.1:y\", \"udp://127.0.0.1:7007\" }\n"
+		     "  module = \"echo\"\n}\n",
+	    2, "listen: 127.0.0.1:y: bad port `y'");
+	ck_assert_int_eq(count_lines(captured), 2);
+}
+END_TEST
+
+/* Port 0 would bind a port no client can know: refused, TCP and UDP. */
+START_TEST(test_port_zero)
+{
+	expect_only("service s {\n  listen = \"udp://127.0.0.1:0\"\n"
+		    "  module = \"echo\"\n}\n",
+	    2,
+	    "listen: udp://127.0.0.1:0: port 0 is not allowed: clients could "
+	    "not know the port");
+	expect_only("service s {\n  listen = { \"unix:///tmp/x.sock\",\n"
+		    "    \"tcp://[::1]:0\" }\n  module = \"echo\"\n}\n",
+	    3, "listen: tcp://[::1]:0: port 0 is not allowed");
 }
 END_TEST
 
@@ -1230,6 +1271,8 @@ conf_suite(void)
 	tcase_add_test(tc, test_mode_compat);
 	tcase_add_test(tc, test_prefork_sizing);
 	tcase_add_test(tc, test_same_address);
+	tcase_add_test(tc, test_bad_address_alone);
+	tcase_add_test(tc, test_port_zero);
 	tcase_add_test(tc, test_scan_nul);
 	tcase_add_test(tc, test_scan_unterminated_string);
 	tcase_add_test(tc, test_scan_unclosed);
