@@ -30,6 +30,11 @@
  *    checks made after parsing still name FILE:LINE.  A real syntax error
  *    stops the file, which is reported and is enough.
  *
+ * Before either pass, conf_scan() (conf-scan.c) checks the text for what
+ * libConfuse would misread or report far from its cause -- a NUL byte, a
+ * string, comment, block or list left open -- and blanks the comments
+ * out, so that libConfuse's line numbers are right.
+ *
  * The parse context is static: conf_load runs in the master's main thread,
  * one load at a time.
  */
@@ -38,6 +43,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -975,6 +983,17 @@ conf_build_global(struct conf *conf, cfg_t *cfg)
 	conf->shutdown_timeout = (int)cfg_getint(cfg, "shutdown_timeout");
 }
 
+/* The port of an IP address, or -1. */
+static int
+conf_addr_port(const struct sockserv_addr *a)
+{
+	if (a->family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+	if (a->family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+	return -1;
+}
+
 static void
 conf_build_listen(struct service *svc, cfg_t *sec)
 {
@@ -995,17 +1014,28 @@ conf_build_listen(struct service *svc, cfg_t *sec)
 	}
 	for (i = 0; i < n; i++)
 		svc->fds[i] = -1; /* the master binds them when applying */
+	/*
+	 * addrs[i] stays listen's i-th value, so that later checks name its
+	 * URL and line; one that failed is left AF_UNSPEC and skipped (the
+	 * file is refused anyway).
+	 */
 	for (i = 0; i < n; i++) {
 		svc->urls[i] = strdup(cfg_getnstr(sec, "listen", i));
 		if (svc->urls[i] == NULL)
 			return;
+		svc->naddrs++;
 		if (sockserv_addr_parse(
 			svc->urls[i], &svc->addrs[i], err, sizeof(err)) == -1) {
+			memset(&svc->addrs[i], 0, sizeof(svc->addrs[i]));
 			conf_error(
 			    conf_line(sec, "listen", i), "listen: %s", err);
-			continue;
+		} else if (conf_addr_port(&svc->addrs[i]) == 0) {
+			memset(&svc->addrs[i], 0, sizeof(svc->addrs[i]));
+			conf_error(conf_line(sec, "listen", i),
+			    "listen: %s: port 0 is not allowed: clients could "
+			    "not know the port",
+			    svc->urls[i]);
 		}
-		svc->naddrs++;
 	}
 }
 
@@ -1117,7 +1147,7 @@ conf_check_acl_scope(struct service *svc, cfg_t *sec)
 
 	for (i = 0; i < svc->naddrs; i++)
 		if (svc->addrs[i].family != AF_UNIX)
-			return;
+			return; /* IP, or not parsed */
 	if (svc->naddrs == 0)
 		return;
 	for (i = 0; i < 2; i++)
@@ -1312,40 +1342,51 @@ conf_addr_same(const struct sockserv_addr *x, const struct sockserv_addr *y)
 	    memcmp(&x->sa, &y->sa, x->len) == 0;
 }
 
-/* The service listing b's j-th address before b does, or NULL. */
-static struct service *
-conf_addr_owner(struct conf *conf, struct service *b, size_t j)
+/* Index of the first of svc's first n addresses equal to a, or -1. */
+static int
+conf_addr_find(
+    const struct service *svc, size_t n, const struct sockserv_addr *a)
 {
-	struct service *a;
-	size_t i, n;
+	size_t i;
 
-	TAILQ_FOREACH(a, &conf->services, entry)
-	{
-		n = a == b ? j : a->naddrs;
-		for (i = 0; i < n; i++)
-			if (conf_addr_same(&a->addrs[i], &b->addrs[j]))
-				return a;
-		if (a == b)
-			break;
-	}
-	return NULL;
+	for (i = 0; i < n; i++)
+		if (conf_addr_same(&svc->addrs[i], a))
+			return (int)i;
+	return -1;
 }
 
-/* Two services (or one, twice) on one address cannot all bind it. */
+/*
+ * One address cannot be bound twice: not by two services, nor twice by
+ * one.  b is the service just built, sec its section; addresses that did
+ * not parse were reported already and are not compared.
+ */
 static void
-conf_check_addresses(struct conf *conf)
+conf_check_addresses(struct conf *conf, struct service *b, cfg_t *sec)
 {
-	struct service *a, *b;
+	struct service *a;
 	size_t j;
+	int i;
 
-	TAILQ_FOREACH(b, &conf->services, entry)
-	{
-		for (j = 0; j < b->naddrs; j++) {
-			if ((a = conf_addr_owner(conf, b, j)) == NULL)
+	for (j = 0; j < b->naddrs; j++) {
+		if (b->addrs[j].family == AF_UNSPEC)
+			continue;
+		if ((i = conf_addr_find(b, j, &b->addrs[j])) != -1) {
+			conf_error(conf_line(sec, "listen", j),
+			    "service %s: duplicate address %s in listen "
+			    "(first at line %d)",
+			    b->name, b->urls[j], conf_line(sec, "listen", i));
+			continue;
+		}
+		TAILQ_FOREACH(a, &conf->services, entry)
+		{
+			if (a == b)
+				break;
+			if (conf_addr_find(a, a->naddrs, &b->addrs[j]) == -1)
 				continue;
-			conf_error(b->line,
+			conf_error(conf_line(sec, "listen", j),
 			    "service %s: %s is also used by service %s",
 			    b->name, b->urls[j], a->name);
+			break;
 		}
 	}
 }
@@ -1354,15 +1395,19 @@ static void
 conf_build(struct conf *conf)
 {
 	unsigned int i, n = cfg_size(conf->cfg, "service");
+	struct service *svc;
+	cfg_t *sec;
 
 	conf_build_global(conf, conf->cfg);
 	if (n == 0)
 		conf_error(0, "no service defined");
-	for (i = 0; i < n; i++)
-		if (conf_build_service(
-			conf, cfg_getnsec(conf->cfg, "service", i)) == NULL)
+	for (i = 0; i < n; i++) {
+		sec = cfg_getnsec(conf->cfg, "service", i);
+		if ((svc = conf_build_service(conf, sec)) == NULL)
 			conf_error(0, "%s", strerror(errno));
-	conf_check_addresses(conf);
+		else
+			conf_check_addresses(conf, svc, sec);
+	}
 }
 
 /* ------------------------------------------------------------- exported */
@@ -1409,14 +1454,19 @@ struct conf *
 conf_load(const char *path)
 {
 	struct conf *conf = NULL;
-	char *buf;
+	char *buf, err[256];
 	size_t len = 0;
-	int round;
+	int round, line;
 
 	conf_cx_reset();
 	cx.path = path;
 	if ((buf = conf_read(path, &len)) == NULL)
 		goto out;
+	/* libConfuse would misread what fails the scan: say only that. */
+	if (conf_scan(buf, len, &line, err, sizeof(err)) == -1) {
+		conf_error(line, "%s", err);
+		goto out;
+	}
 	conf_cand_scan(conf_module_dir(NULL));
 	for (round = 0; round < CONF_PASSES; round++)
 		if (!conf_pass1(buf, len))

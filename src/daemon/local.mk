@@ -6,6 +6,7 @@ libsockservd_la_SOURCES = \
 	src/daemon/log.c \
 	src/daemon/arena.c \
 	src/daemon/conf.c \
+	src/daemon/conf-scan.c \
 	src/daemon/module.c \
 	src/daemon/trust.c \
 	src/daemon/acl.c \

@@ -189,6 +189,17 @@ struct conf	*conf_load(const char *path);
 void		 conf_free(struct conf *conf);
 const char	*conf_mode_name(enum svc_mode mode);
 
+/* --------------------------------------------------------- conf-scan.c */
+
+/*
+ * Check a configuration file's text before libConfuse parses it: no NUL
+ * byte, every string closed on its line, every comment and block closed;
+ * blank the comments out (newlines kept).  Returns 0, or -1 with the line
+ * of the first mistake and a message.
+ */
+int		 conf_scan(char *buf, size_t len, int *line, char *err,
+		    size_t errlen);
+
 /* ------------------------------------------------------------ priv.c */
 
 /*

@@ -1,8 +1,10 @@
 #!/bin/sh
 # t-conf-errors: each kind of configuration error makes sockservd exit 78
 # (both at start-up and with -t) and names FILE:LINE with the right line; a
-# file with several errors reports all of them; -t on a good config prints
-# `configuration OK', exits 0 and binds nothing.
+# mistake in the text (NUL byte, open string, comment or block) is one
+# message at the line where it starts; a file with several errors reports
+# all of them; -t on a good config prints `configuration OK', exits 0 and
+# binds nothing.
 . "$top_srcdir/tests/e2e/lib.sh"
 
 port=$(free_port)
@@ -20,6 +22,14 @@ check_bad() {
 		grep -F -- "$f:$line:" "$T/$1$how.out" | grep -qF -- "$tok" ||
 		    fail "$1 ($how): no '$f:$line: ...$tok...' in: $(cat "$T/$1$how.out")"
 	done
+}
+
+# check_only NAME LINE TOKEN: check_bad, and -t said nothing else (one
+# cause, one message: no consequence reported as a second error).
+check_only() {
+	check_bad "$@"
+	[ "$(wc -l <"$T/$1-t.out")" = 1 ] ||
+	    fail "$1: more than one message: $(cat "$T/$1-t.out")"
 }
 
 svc() {	# svc BODY-LINES...: a service block around the given lines
@@ -50,6 +60,57 @@ check_bad unknown-modopt 6 nope
 
 svc "$L" 'module = "badabi"' >"$T/bad-abi.conf"
 check_bad bad-abi 3 ABI
+
+# What libConfuse took silently or reported lines away from the cause.
+printf 'service s {\n\tlisten = "tcp://127.0.0.1:%s\000x"\n\tmodule = "echo"\n}\n' \
+    "$port" >"$T/nul-byte.conf"
+check_only nul-byte 2 'NUL byte'
+
+printf 'service s {\n\t%s\n\tmodule = "echo%s000"\n}\n' "$L" '\' \
+    >"$T/nul-escape.conf"
+check_only nul-escape 3 'NUL byte in a string (\000)'
+
+svc "listen = \"tcp://127.0.0.1:$port" 'module = "echo"' 'mode = "fork"' \
+    >"$T/unterminated.conf"
+check_only unterminated 2 'unterminated string starting at line 2'
+
+svc "$L" 'module = "echo"' | sed '$d' >"$T/unclosed-last.conf"
+check_only unclosed-last 1 "block 'service s' opened at line 1 is not closed"
+
+{ svc "$L" 'module = "echo"' | sed '$d'
+  svc "listen = \"udp://127.0.0.1:$port\"" 'module = "echo"'; } \
+    >"$T/unclosed-mid.conf"
+check_only unclosed-mid 1 "block 'service s' opened at line 1 is not closed"
+
+{ echo '# a comment'; echo '/* and'; echo '   another */'
+  svc "$L" 'module = "echo"' 'bogus_key = 1'; } >"$T/after-comments.conf"
+check_only after-comments 7 bogus_key
+
+svc "listen = \"udp://127.0.0.1:0\"" 'module = "echo"' >"$T/udp-port0.conf"
+check_only udp-port0 2 'udp://127.0.0.1:0: port 0 is not allowed'
+
+svc "listen = \"tcp://127.0.0.1:0\"" 'module = "echo"' >"$T/tcp-port0.conf"
+check_only tcp-port0 2 'tcp://127.0.0.1:0: port 0 is not allowed'
+
+svc 'module = "echo"' \
+    "listen = { \"udp://127.0.0.1:$port\", \"udp://127.0.0.1:$port\" }" \
+    >"$T/dup-listen.conf"
+check_only dup-listen 3 "service s: duplicate address udp://127.0.0.1:$port in listen"
+
+# A bad address is one error: never also "is also used by".
+cat >"$T/bad-twice.conf" <<EOC
+service a {
+	listen = { "tcp://127.0.0.1:notaport", "tcp://127.0.0.1:$port" }
+	module = "echo"
+}
+service b {
+	listen = { "tcp://127.0.0.1:notaport", "udp://127.0.0.1:$port" }
+	module = "echo"
+}
+EOC
+check_bad bad-twice 6 notaport
+[ "$(wc -l <"$T/bad-twice-t.out")" = 2 ] ||
+    fail "bad-twice: not exactly the two bad addresses: $(cat "$T/bad-twice-t.out")"
 
 # No service at all: 78, and the message names the file.
 echo 'log_level = "info"' >"$T/no-service.conf"

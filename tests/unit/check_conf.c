@@ -141,6 +141,15 @@ count_lines(const char *s)
 	return n;
 }
 
+/* Refused with this error and no other: one cause, one message. */
+static void
+expect_only(const char *text, int line, const char *msg)
+{
+	expect_error(text, line, msg);
+	ck_assert_msg(count_lines(captured) == 1, "more than one message:\n%s",
+	    captured);
+}
+
 #define ECHO_SERVICE                                                           \
 	"service s {\n"                                                        \
 	"  listen = \"tcp://127.0.0.1:7007\"\n"                                \
@@ -397,9 +406,8 @@ END_TEST
 
 START_TEST(test_unknown_block)
 {
-	expect_error(ECHO_SERVICE "nonsense {\n  a = 1\n}\n", 5,
+	expect_only(ECHO_SERVICE "nonsense {\n  a = 1\n}\n", 5,
 	    "unknown key 'nonsense'");
-	ck_assert_int_eq(count_lines(captured), 1);
 }
 END_TEST
 
@@ -566,13 +574,54 @@ END_TEST
 
 START_TEST(test_same_address)
 {
-	expect_error(ECHO_SERVICE
+	expect_only(ECHO_SERVICE
 	    "service t {\n  listen = \"tcp://127.0.0.1:7007\"\n  module = "
 	    "\"echo\"\n}\n",
-	    5, "service t: tcp://127.0.0.1:7007 is also used by service s");
-	expect_error("service s {\n  listen = { \"udp://127.0.0.1:7007\",\n"
-		     "    \"udp://127.0.0.1:7007\" }\n  module = \"echo\"\n}\n",
-	    1, "service s: udp://127.0.0.1:7007 is also used by service s");
+	    6, "service t: tcp://127.0.0.1:7007 is also used by service s");
+	/* Within one service: said so, at the listen line. */
+	expect_only("service s {\n  module = \"echo\"\n"
+		    "  listen = { \"udp://127.0.0.1:7007\", "
+		    "\"udp://127.0.0.1:7007\" }\n}\n",
+	    3,
+	    "service s: duplicate address udp://127.0.0.1:7007 in listen "
+	    "(first at line 3)");
+}
+END_TEST
+
+/* A bad address is one error, never also a clash with another bad one. */
+START_TEST(test_bad_address_alone)
+{
+	expect_error("service a {\n"
+		     "  listen = { \"tcp://127.0.0.1:notaport\",\n"
+		     "    \"tcp://127.0.0.1:7007\" }\n"
+		     "  module = \"echo\"\n}\n"
+		     "service b {\n"
+		     "  listen = { \"tcp://127.0.0.1:notaport\",\n"
+		     "    \"tcp://127.0.0.1:7008\" }\n"
+		     "  module = \"echo\"\n}\n",
+	    7, "listen: 127.0.0.1:notaport: bad port `notaport'");
+	ck_assert_int_eq(count_lines(captured), 2);
+	ck_assert_ptr_null(strstr(captured, "also used"));
+	/* Two bad ones and a good one in one service: no duplicate. */
+	expect_error("service a {\n  listen = { \"tcp://127.0.0.1:x\", "
+		     "\"tcp://127.0.0.1:y\", \"udp://127.0.0.1:7007\" }\n"
+		     "  module = \"echo\"\n}\n",
+	    2, "listen: 127.0.0.1:y: bad port `y'");
+	ck_assert_int_eq(count_lines(captured), 2);
+}
+END_TEST
+
+/* Port 0 would bind a port no client can know: refused, TCP and UDP. */
+START_TEST(test_port_zero)
+{
+	expect_only("service s {\n  listen = \"udp://127.0.0.1:0\"\n"
+		    "  module = \"echo\"\n}\n",
+	    2,
+	    "listen: udp://127.0.0.1:0: port 0 is not allowed: clients could "
+	    "not know the port");
+	expect_only("service s {\n  listen = { \"unix:///tmp/x.sock\",\n"
+		    "    \"tcp://[::1]:0\" }\n  module = \"echo\"\n}\n",
+	    3, "listen: tcp://[::1]:0: port 0 is not allowed");
 }
 END_TEST
 
@@ -591,10 +640,114 @@ END_TEST
 
 START_TEST(test_syntax_error)
 {
-	expect_error("service s {\n  listen = \"tcp://127.0.0.1:7007\"\n"
-		     "  module \"echo\"\n}\n",
+	expect_only("service s {\n  listen = \"tcp://127.0.0.1:7007\"\n"
+		    "  module \"echo\"\n}\n",
 	    3, "missing equal sign after option 'module'");
+}
+END_TEST
+
+/* ------------------------------------------------------- scan (text) */
+
+/* A config file holding a NUL byte: refused, once, at its line. */
+START_TEST(test_scan_nul)
+{
+	static const char text[] = "service s {\n"
+				   "  listen = \"tcp://127.0.0.1:7007\0x\"\n"
+				   "  module = \"echo\"\n}\n";
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(fp = fopen(cpath, "w"));
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, fp),
+	    sizeof(text) - 1);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_ptr_null(load_file());
+	expect_line(2, "NUL byte: a configuration file is text");
 	ck_assert_int_eq(count_lines(captured), 1);
+	/* Written as an escape in a string, it would truncate it. */
+	expect_only("service s {\n  listen = \"tcp://127.0.0.1:7007\"\n"
+		    "  module = \"echo\\000.so\"\n}\n",
+	    3, "NUL byte in a string (\\000)");
+	expect_error(ECHO_SERVICE "log = \"/tmp/a\\x00b\"\n", 5,
+	    "NUL byte in a string (\\x00)");
+	expect_error(ECHO_SERVICE "log = \"/tmp/a\\0\"\n", 5,
+	    "NUL byte in a string (\\0)");
+}
+END_TEST
+
+/* A missing quote is named where the string starts, and nothing else. */
+START_TEST(test_scan_unterminated_string)
+{
+	expect_only("service echo {\n"
+		    "  listen = \"tcp://127.0.0.1:7007\n"
+		    "  module = \"echo\"\n"
+		    "  mode = \"fork\"\n}\n",
+	    2, "unterminated string starting at line 2");
+	expect_only("service s {\n  listen = 'tcp://127.0.0.1:7007\n"
+		    "  module = 'echo'\n}\n",
+	    2, "unterminated string starting at line 2");
+	expect_error(ECHO_SERVICE "log = \"/tmp/x", 5,
+	    "unterminated string starting at line 5");
+}
+END_TEST
+
+/* A block or list left open is named with the line that opened it. */
+START_TEST(test_scan_unclosed)
+{
+	expect_only("service echo {\n  listen = \"tcp://127.0.0.1:7007\"\n"
+		    "  module = \"echo\"\n",
+	    1, "block 'service echo' opened at line 1 is not closed");
+	expect_only("service a {\n  listen = \"tcp://127.0.0.1:7007\"\n"
+		    "  module = \"echo\"\n\n" ECHO_SERVICE,
+	    1, "block 'service a' opened at line 1 is not closed");
+	expect_only("service s {\n  listen = { \"tcp://127.0.0.1:7007\",\n"
+		    "    \"tcp://127.0.0.1:7008\"\n  module = \"echo\"\n}\n",
+	    2, "list 'listen' opened at line 2 is not closed");
+	expect_only(ECHO_SERVICE "/* a comment\n  not closed\n", 5,
+	    "unterminated comment starting at line 5");
+}
+END_TEST
+
+/* What libConfuse reads fine still does: comments, escapes, quotes. */
+START_TEST(test_scan_accepts)
+{
+	struct conf *conf;
+	struct service *svc;
+
+	conf = load("# \"quote { in a comment\n"
+		    "// another one }\n"
+		    "/* and { one\n   over lines \" */\n"
+		    "service \"s\" { # a comment\n"
+		    "  listen = { \"tcp://127.0.0.1:\\\n7007\", // split\n"
+		    "    'tcp://127.0.0.1:7008' }\n"
+		    "  module = mod_opts\n"
+		    "  mod_opts {\n"
+		    "    greeting = \"a \\\"{b}\\\" # // /* \\x41\\101\"\n"
+		    "  }\n"
+		    "}\n");
+	ck_assert_msg(conf != NULL, "refused:\n%s", captured);
+	svc = TAILQ_FIRST(&conf->services);
+	ck_assert_str_eq(svc->name, "s");
+	ck_assert_int_eq(svc->naddrs, 2);
+	ck_assert_str_eq(svc->urls[0], "tcp://127.0.0.1:7007");
+	ck_assert_str_eq(svc->urls[1], "tcp://127.0.0.1:7008");
+	ck_assert_str_eq(
+	    cfg_getstr(svc->modopts, "greeting"), "a \"{b}\" # // /* AA");
+	conf_free(conf);
+}
+END_TEST
+
+/* Lines after comments are counted right (libConfuse: 2 more each). */
+START_TEST(test_scan_comment_lines)
+{
+	expect_only("# one\n"
+		    "// two\n"
+		    "/* three\n   four */\n"
+		    "service s { # five\n"
+		    "  listen = { \"tcp://127.0.0.1:7007\", # in a list\n"
+		    "    \"tcp://127.0.0.1:7008\" }\n"
+		    "  module = \"echo\" /* eight */\n"
+		    "  bogus = 1\n}\n",
+	    9, "unknown key 'bogus' in service s");
 }
 END_TEST
 
@@ -1118,6 +1271,13 @@ conf_suite(void)
 	tcase_add_test(tc, test_mode_compat);
 	tcase_add_test(tc, test_prefork_sizing);
 	tcase_add_test(tc, test_same_address);
+	tcase_add_test(tc, test_bad_address_alone);
+	tcase_add_test(tc, test_port_zero);
+	tcase_add_test(tc, test_scan_nul);
+	tcase_add_test(tc, test_scan_unterminated_string);
+	tcase_add_test(tc, test_scan_unclosed);
+	tcase_add_test(tc, test_scan_accepts);
+	tcase_add_test(tc, test_scan_comment_lines);
 	tcase_add_test(tc, test_bad_globals);
 	tcase_add_test(tc, test_syntax_error);
 	tcase_add_test(tc, test_missing_file);
