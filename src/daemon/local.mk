@@ -8,6 +8,7 @@ libsockservd_la_SOURCES = \
 	src/daemon/conf.c \
 	src/daemon/module.c \
 	src/daemon/trust.c \
+	src/daemon/safefile.c \
 	src/daemon/acl.c \
 	src/daemon/priv.c \
 	src/daemon/signal.c \
