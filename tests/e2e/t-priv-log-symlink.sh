@@ -4,7 +4,8 @@
 # file named there that is a symlink to a root-owned 0600 file must not
 # be followed: the start is refused (exit 77, the log path and the reason
 # named) and the target keeps its owner, mode and content.  A hard link
-# is refused the same way.  Root only.
+# is refused the same way, and so is a symlink found when SIGUSR1
+# reopens the log.  Root only.
 . "$top_srcdir/tests/e2e/lib-priv.sh"
 need_root
 set -- $(user_ids nobody); NUID=$1; NGID=$2
@@ -46,3 +47,30 @@ after=$(file_sig "$T/victim")
 [ "$after" = "$before" ] ||
     fail "the hard link's file changed: '$before' became '$after'"
 expect_refused "log hard link" "log $LOG: has 2 hard links"
+
+# SIGUSR1 reopens by the same rules: a master running as root (no `user')
+# whose rotated log was replaced by a symlink keeps writing where it was.
+rm -f "$LOG"
+mkdir "$T/logs"
+LOG=$T/logs/sockservd.log
+PIDFILE=$T/sockservd.pid
+write_conf "$conf" <<EOC
+log = "$LOG"
+service echo {
+	listen = "tcp://127.0.0.1:$P"
+	module = "echo"
+}
+EOC
+start_daemon "$conf"
+mv "$LOG" "$LOG.1"
+ln -s "$T/victim" "$LOG"
+kill -USR1 "$DAEMON_PID"
+has_refusal() { grep -q "log $LOG: a symbolic link, not followed" "$LOG.1"; }
+wait_until 10 has_refusal || fail "no refusal of the symlink in $LOG.1"
+[ "$(echo_tcp 127.0.0.1 "$P" hi)" = hi ] || fail "not served after SIGUSR1"
+wait_until 10 grep -q "service echo: 127.0.0.1" "$LOG.1" ||
+    fail "the master stopped writing to $LOG.1"
+after=$(file_sig "$T/victim")
+[ "$after" = "$before" ] ||
+    fail "SIGUSR1 wrote through the symlink: '$before' became '$after'"
+stop_daemon TERM
