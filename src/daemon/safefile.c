@@ -17,9 +17,10 @@
  *    remove an entry they do not own.  A symbolic link on the way is
  *    followed only if root owns it and the directory holding it
  *    (/var/run -> /run); any other is refused.
- *  - The file is opened with O_NOFOLLOW and must be a regular file with
- *    one link; running as root, owned by root or the daemon's user, to
- *    whom it is then given (fchown on the descriptor).
+ *  - The file is opened with O_NOFOLLOW and must be a regular file (or a
+ *    character device of root's, such as /dev/null) with one link;
+ *    running as root, owned by root or the daemon's user, to whom a
+ *    regular file is then given (fchown on the descriptor).
  *  - A file the master removes at shutdown after switching to `user'
  *    (pidfile, socket) must be removable by that user: its directory is
  *    the user's, or sticky and the file the user's.
@@ -329,7 +330,9 @@ fail:
 static int
 safefile_check_file(const struct stat *st, char *err, size_t errlen)
 {
-	if (!S_ISREG(st->st_mode))
+	/* Only root makes device nodes: /dev/null or a console will do. */
+	if (!S_ISREG(st->st_mode) && !(S_ISCHR(st->st_mode) &&
+	    st->st_uid == 0))
 		return safefile_fail(EPERM, err, errlen,
 		    "not a regular file");
 	if (st->st_nlink != 1)
@@ -371,6 +374,7 @@ safefile_openat(int dirfd, const char *name, int flags, mode_t mode,
 	if (safefile_check_file(&st, err, errlen) == -1)
 		goto fail;
 	if (trust_strict() && safefile_uid != (uid_t)-1 &&
+	    S_ISREG(st.st_mode) &&
 	    (st.st_uid != safefile_uid || st.st_gid != safefile_gid) &&
 	    fchown(fd, safefile_uid, safefile_gid) == -1) {
 		safefile_fail(errno, err, errlen, "chown: %s", strerror(errno));

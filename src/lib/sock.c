@@ -106,7 +106,8 @@ bind_unix(int fd, const struct sockserv_addr *a, mode_t mode)
 			return -1;
 	}
 	/* Never through a symlink put in the socket's place meanwhile. */
-	if (fchmodat(AT_FDCWD, sun->sun_path, mode, AT_SYMLINK_NOFOLLOW) == -1) {
+	if (fchmodat(AT_FDCWD, sun->sun_path, mode, AT_SYMLINK_NOFOLLOW) ==
+	    -1) {
 		int e = errno;
 
 		unlink(sun->sun_path);

@@ -8,7 +8,8 @@
  * link of root's in a directory of root's (absolute or relative, with
  * `..') and refuses one of another user's; SAFEFILE_MKDIR creates what is
  * missing, the last level given to the daemon's user.  The file is never
- * opened through a symlink or as a hard link or a FIFO; safefile_chattr
+ * opened through a symlink or as a hard link or a FIFO, but /dev/null is
+ * fine; safefile_chattr
  * and safefile_unlinkat leave a file put in place of the one recorded
  * alone; safefile_removable says whether the daemon's user can remove a
  * file after the switch.  Each test runs in its own process (Check's
@@ -248,6 +249,23 @@ START_TEST(open_rule)
 }
 END_TEST
 
+/* A device of root's such as /dev/null is accepted, and left as it is. */
+START_TEST(open_devnull)
+{
+	struct stat	 st;
+	int		 fd, dirfd;
+
+	safefile_set_user(geteuid() == 0 ? OTHER_UID : geteuid(), getegid());
+	fd = safefile_open("/dev/null", 0, O_WRONLY | O_APPEND | O_CREAT,
+	    0640, &dirfd, err, sizeof(err));
+	ck_assert_msg(fd != -1, "%s", err);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq(st.st_uid, 0);
+	close(fd);
+	close(dirfd);
+}
+END_TEST
+
 START_TEST(open_owner)
 {
 	struct stat	 st;
@@ -371,6 +389,7 @@ safefile_suite(void)
 	tcase_add_test(tc, walk_links);
 	tcase_add_test(tc, walk_mkdir);
 	tcase_add_test(tc, open_rule);
+	tcase_add_test(tc, open_devnull);
 	tcase_add_test(tc, open_owner);
 	tcase_add_test(tc, chattr_unlink_same_inode);
 	tcase_add_test(tc, removable_rule);
