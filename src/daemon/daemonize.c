@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 
 static int	 ready_fd = -1;		/* daemon: write end of the pipe */
 static int	 pidfile_fd = -1;
+static int	 pidfile_dirfd = -1;	/* its directory (safefile.c) */
 static char	*pidfile_path;
 static pid_t	 pidfile_pid;		/* the master: only it removes it */
 
@@ -151,38 +151,6 @@ daemonize_fail(int status)
 	daemonize_report(status == 0 ? EXIT_OSERR : (unsigned char)status);
 }
 
-/* mkdir -p for the pidfile's directory; the last level gets the owner. */
-static int
-pidfile_mkdir(const char *path, uid_t owner, gid_t group)
-{
-	char	 buf[PATH_MAX], *dir, *p;
-
-	if (strlen(path) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(buf, path);
-	dir = dirname(buf);
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) == -1) {
-		if (errno == EEXIST)
-			return 0;
-		return -1;
-	}
-	/* So that the master can remove the pidfile after switching user. */
-	if ((owner != (uid_t)-1 || group != (gid_t)-1) &&
-	    chown(dir, owner, group) == -1)
-		return -1;
-	return 0;
-}
-
 /* The pid of whoever holds the lock on fd, or 0. */
 static pid_t
 pidfile_holder(int fd)
@@ -197,72 +165,91 @@ pidfile_holder(int fd)
 	return fl.l_pid;
 }
 
-/*
- * Create (or take over) and lock the pidfile, then write our pid.  Its
- * directory is created if missing and given to owner/group ((uid_t)-1:
- * unchanged).  Returns 0; -1 with errno set and the cause logged, EAGAIN
- * meaning another instance holds it.
- */
-int
-pidfile_open(const char *path, uid_t owner, gid_t group)
+/* Lock the pidfile fd (path) and write our pid into it. */
+static int
+pidfile_lock(int fd, const char *path)
 {
 	struct flock	 fl;
 	char		 buf[32];
-	int		 fd, n;
-	pid_t		 other;
+	int		 n;
 
-	if (pidfile_mkdir(path, owner, group) == -1) {
-		log_warn("pidfile %s: cannot create its directory", path);
-		return -1;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd == -1) {
-		log_warn("pidfile %s", path);
-		return -1;
-	}
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_SETLK, &fl) == -1) {
 		if (errno == EACCES || errno == EAGAIN) {
-			other = pidfile_holder(fd);
 			log_warnx("pidfile %s: already running (pid %ld)",
-			    path, (long)other);
+			    path, (long)pidfile_holder(fd));
 			errno = EAGAIN;
 		} else
 			log_warn("pidfile %s: lock", path);
-		close(fd);
 		return -1;
 	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
 		log_warn("pidfile %s: write", path);
-		close(fd);
 		return -1;
 	}
-	if ((pidfile_path = strdup(path)) == NULL) {
-		log_warn("pidfile %s", path);
-		close(fd);
-		return -1;
-	}
-	pidfile_fd = fd;
-	pidfile_pid = getpid();
 	return 0;
 }
 
 /*
+ * Create (or take over) and lock the pidfile, then write our pid.  It is
+ * opened by the rules of safefile.c: missing directories are created,
+ * the last one given to the daemon's user, who must be able to remove
+ * the file at exit.  Returns 0; -1 with errno set and the cause logged,
+ * EAGAIN meaning another instance holds it, EPERM a refused location.
+ */
+int
+pidfile_open(const char *path)
+{
+	char	 err[SAFEFILE_ERRLEN];
+	int	 fd, dirfd, saved;
+
+	fd = safefile_open(path, SAFEFILE_MKDIR | SAFEFILE_REMOVE,
+	    O_RDWR | O_CREAT, 0644, &dirfd, err, sizeof(err));
+	if (fd == -1) {
+		log_warnx("pidfile %s: %s", path, err);
+		return -1;
+	}
+	if (pidfile_lock(fd, path) == -1)
+		goto fail;
+	if ((pidfile_path = strdup(path)) == NULL) {
+		log_warn("pidfile %s", path);
+		goto fail;
+	}
+	pidfile_fd = fd;
+	pidfile_dirfd = dirfd;
+	pidfile_pid = getpid();
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	close(dirfd);
+	errno = saved;
+	return -1;
+}
+
+/*
  * Remove the pidfile, from the master only, while it still holds the
- * lock: the file is ours.  Safe to call more than once.
+ * lock, and only if the name still is that file.  Safe to call more than
+ * once.
  */
 void
 pidfile_remove(void)
 {
+	struct stat	 st;
+
 	if (pidfile_fd == -1 || getpid() != pidfile_pid)
 		return;
-	if (unlink(pidfile_path) == -1 && errno != ENOENT)
+	if (fstat(pidfile_fd, &st) == -1 ||
+	    safefile_unlinkat(pidfile_dirfd, strrchr(pidfile_path, '/') + 1,
+	    st.st_dev, st.st_ino) == -1)
 		log_warn("pidfile %s: remove", pidfile_path);
 	close(pidfile_fd);
+	close(pidfile_dirfd);
 	pidfile_fd = -1;
+	pidfile_dirfd = -1;
 	free(pidfile_path);
 	pidfile_path = NULL;
 }
@@ -280,4 +267,6 @@ pidfile_child(void)
 		(void)close(ready_fd);
 	if (pidfile_fd != -1)
 		(void)close(pidfile_fd);
+	if (pidfile_dirfd != -1)
+		(void)close(pidfile_dirfd);
 }

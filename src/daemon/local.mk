@@ -9,6 +9,7 @@ libsockservd_la_SOURCES = \
 	src/daemon/conf-scan.c \
 	src/daemon/module.c \
 	src/daemon/trust.c \
+	src/daemon/safefile.c \
 	src/daemon/acl.c \
 	src/daemon/priv.c \
 	src/daemon/signal.c \

@@ -42,6 +42,7 @@ static enum log_target log_target = TARGET_STDERR;
 static int log_maxprio = LOG_INFO; /* most verbose kept */
 static int log_verbose;
 static int log_fd = -1; /* TARGET_FILE */
+static int log_dirfd = -1; /* TARGET_FILE: its directory (safefile.c) */
 static char *log_path;
 
 static const struct {
@@ -87,25 +88,50 @@ log_level_parse(const char *name)
 	return -1;
 }
 
+/*
+ * Open the log file in its directory dirfd, by the rules of safefile.c
+ * (never through a symlink, a regular file with one link, given to the
+ * daemon's user); the refusal is logged, naming path.
+ */
 static int
-log_open_file(const char *path)
+log_open_file(int dirfd, const char *path)
 {
-	return open(
-	    path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	char err[SAFEFILE_ERRLEN];
+	int fd;
+
+	fd = safefile_openat(dirfd, strrchr(path, '/') + 1,
+	    O_WRONLY | O_APPEND | O_CREAT, 0640, err, sizeof(err));
+	if (fd == -1)
+		log_warnx("log %s: %s", path, err);
+	return fd;
+}
+
+/* Open the directory of the log file at path; the refusal is logged. */
+static int
+log_open_dir(const char *path)
+{
+	char err[SAFEFILE_ERRLEN];
+	const char *name;
+	int fd;
+
+	if ((fd = safefile_opendir(path, 0, &name, err, sizeof(err))) == -1)
+		log_warnx("log %s: %s", path, err);
+	return fd;
 }
 
 /*
  * Switch to the configured target: NULL means syslog, or stderr when
  * running in the foreground; otherwise "syslog", "stderr" or an absolute
  * path.  level is a syslog priority (or -1 for info); -v still raises it.
- * Returns 0, or -1 with errno set and the old target kept.
+ * Returns 0, or -1 with errno set (EPERM: a file refused by safefile.c),
+ * the cause logged to the old target, which is kept.
  */
 int
 log_open(const char *target, int level, bool foreground)
 {
 	enum log_target t;
 	char *path = NULL;
-	int fd = -1;
+	int fd = -1, dirfd = -1, saved;
 
 	if (target == NULL)
 		t = foreground ? TARGET_STDERR : TARGET_SYSLOG;
@@ -115,19 +141,29 @@ log_open(const char *target, int level, bool foreground)
 		t = TARGET_STDERR;
 	else if (target[0] == '/') {
 		t = TARGET_FILE;
-		if ((path = strdup(target)) == NULL)
+		if ((path = strdup(target)) == NULL) {
+			log_warn("log %s", target);
 			return -1;
-		if ((fd = log_open_file(path)) == -1) {
+		}
+		if ((dirfd = log_open_dir(path)) == -1 ||
+		    (fd = log_open_file(dirfd, path)) == -1) {
+			saved = errno;
+			if (dirfd != -1)
+				close(dirfd);
 			free(path);
+			errno = saved;
 			return -1;
 		}
 	} else {
 		errno = EINVAL;
+		log_warn("log %s", target);
 		return -1;
 	}
 
 	if (log_fd != -1)
 		close(log_fd);
+	if (log_dirfd != -1)
+		close(log_dirfd);
 	free(log_path);
 	if (log_target == TARGET_SYSLOG && t != TARGET_SYSLOG)
 		closelog();
@@ -135,6 +171,7 @@ log_open(const char *target, int level, bool foreground)
 		openlog(LOG_IDENT, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_target = t;
 	log_fd = fd;
+	log_dirfd = dirfd;
 	log_path = path;
 	if (level < 0)
 		level = LOG_INFO;
@@ -143,9 +180,11 @@ log_open(const char *target, int level, bool foreground)
 }
 
 /*
- * Reopen the log file after it was rotated (SIGUSR1).  The new file takes
- * the old descriptor's number, so a writer in another thread never writes
- * to a closed or reused descriptor.  A no-op for syslog and stderr.
+ * Reopen the log file after it was rotated (SIGUSR1), in the directory
+ * opened by log_open() and by the same rules; a failure is logged.  The
+ * new file takes the old descriptor's number, so a writer in another
+ * thread never writes to a closed or reused descriptor.  A no-op for
+ * syslog and stderr.
  */
 int
 log_reopen(void)
@@ -154,10 +193,11 @@ log_reopen(void)
 
 	if (log_target != TARGET_FILE)
 		return 0;
-	if ((fd = log_open_file(log_path)) == -1)
+	if ((fd = log_open_file(log_dirfd, log_path)) == -1)
 		return -1;
 	if (dup3(fd, log_fd, O_CLOEXEC) == -1) {
 		saved = errno;
+		log_warn("log %s: reopen", log_path);
 		close(fd);
 		errno = saved;
 		return -1;

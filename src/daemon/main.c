@@ -124,7 +124,8 @@ main_options(int argc, char *argv[], bool *test)
 }
 
 /*
- * Take the pidfile.  Another instance holding it is always fatal.  In the
+ * Take the pidfile.  Another instance holding it, or a location refused
+ * as unsafe (EPERM, exit 77), is always fatal.  In the
  * foreground, a pidfile nobody asked for on the command line that cannot
  * be created (e.g. $(runstatedir) as an ordinary user) is only a warning.
  */
@@ -132,19 +133,14 @@ static int
 main_pidfile(const struct conf *conf)
 {
 	const char	*path;
-	uid_t		 uid = (uid_t)-1;
-	gid_t		 gid = (gid_t)-1;
 
 	path = opt_pidfile != NULL ? opt_pidfile : conf->pidfile;
 	if (path == NULL)
 		return 0;
-	if (conf->user != NULL && geteuid() == 0) {
-		uid = conf->uid;
-		gid = conf->gid;
-	}
-	if (pidfile_open(path, uid, gid) == 0)
+	if (pidfile_open(path) == 0)
 		return 0;
-	if (errno != EAGAIN && opt_foreground && opt_pidfile == NULL) {
+	if (errno != EAGAIN && errno != EPERM && opt_foreground &&
+	    opt_pidfile == NULL) {
 		log_warnx("running without a pidfile");
 		return 0;
 	}
@@ -176,6 +172,9 @@ main(int argc, char *argv[])
 		conf_free(conf);
 		return EXIT_NOPERM;
 	}
+	/* Files the master makes before the switch go to that user. */
+	if (conf->user != NULL && geteuid() == 0)
+		safefile_set_user(conf->uid, conf->gid);
 	code_pages_advise(MADV_DONTNEED);	/* the parser's: see master_trim */
 
 	if (!opt_foreground && daemonize_start() == -1) {
@@ -185,9 +184,10 @@ main(int argc, char *argv[])
 		return EXIT_OSERR;
 	}
 	if (main_pidfile(conf) == -1) {
+		status = errno == EPERM ? EXIT_NOPERM : EXIT_OSERR;
 		conf_free(conf);
-		daemonize_fail(EXIT_OSERR);
-		return EXIT_OSERR;
+		daemonize_fail(status);
+		return status;
 	}
 
 	status = master_run(conf);

@@ -31,7 +31,9 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,41 +146,81 @@ master_unix_path(const struct listener *l)
 	return sun->sun_path;
 }
 
+/* The socket file's name in its directory l->dirfd. */
+static const char *
+master_unix_name(const struct listener *l)
+{
+	return strrchr(master_unix_path(l), '/') + 1;
+}
+
 /*
- * Give a Unix socket file its configured owner and mode, and remember its
- * inode so that we only ever unlink our own file.
+ * Give a Unix socket file its configured owner and mode, on the inode
+ * bound (safefile.c): a file put in its place since is left alone.
  */
 static int
-master_unix_file(struct listener *l, const struct service *svc)
+master_unix_file(struct listener *l, const struct service *svc, char *err,
+    size_t errlen)
 {
-	const char	*path = master_unix_path(l);
-	struct stat	 st;
+	return safefile_chattr(l->dirfd, master_unix_name(l), l->dev, l->ino,
+	    svc->socket_uid, svc->socket_gid, svc->socket_mode, err, errlen);
+}
 
-	if (stat(path, &st) == -1)
+/*
+ * Bind l's Unix socket in its directory, opened by the rules of
+ * safefile.c and made the working directory for the bind, so that no
+ * component of the path is looked up again; remember the inode bound, so
+ * that only it is ever changed or removed.
+ */
+static int
+master_unix_listen(struct listener *l, const struct service *svc,
+    const struct sockserv_options *opt, char *err, size_t errlen)
+{
+	struct sockserv_addr	 rel = l->addr;
+	struct sockaddr_un	*sun = (struct sockaddr_un *)(void *)&rel.sa;
+	const char		*name;
+	struct stat		 st;
+	int			 cwd, fd, saved;
+
+	l->dirfd = safefile_opendir(master_unix_path(l), 0, &name, err, errlen);
+	if (l->dirfd == -1 ||
+	    safefile_removable(l->dirfd, svc->socket_uid, err, errlen) == -1)
 		return -1;
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", name);
+	rel.len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(name) + 1);
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		goto fail;
+	fd = fchdir(l->dirfd) == 0 ? sockserv_listen(&rel, opt) : -1;
+	saved = errno;
+	/* Paths are absolute once started: "/" serves as well. */
+	if (fchdir(cwd) == -1 && chdir("/") == -1)
+		log_warn("chdir /");
+	close(cwd);
+	errno = saved;
+	if ((l->fd = fd) == -1)
+		goto fail;
+	if (fstatat(l->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		goto fail;
 	l->dev = st.st_dev;
 	l->ino = st.st_ino;
-	if ((svc->socket_uid != (uid_t)-1 || svc->socket_gid != (gid_t)-1) &&
-	    chown(path, svc->socket_uid, svc->socket_gid) == -1)
-		return -1;
-	if (chmod(path, svc->socket_mode) == -1)
-		return -1;
-	return 0;
+	return master_unix_file(l, svc, err, errlen);
+fail:
+	snprintf(err, errlen, "%s", strerror(errno));
+	return -1;
 }
 
 static void
 master_listener_free(struct listener *l)
 {
-	const char	*path;
-	struct stat	 st;
-	int		 saved = errno;
+	int	 saved = errno;
 
 	TAILQ_REMOVE(&master_listeners, l, entry);
-	if (master_is_unix(l)) {
-		path = master_unix_path(l);
-		if (stat(path, &st) == 0 && st.st_dev == l->dev &&
-		    st.st_ino == l->ino && unlink(path) == -1)
-			log_warn("%s: cannot remove the socket file", path);
+	if (l->dirfd != -1) {
+		if (l->fd != -1 && safefile_unlinkat(l->dirfd,
+		    master_unix_name(l), l->dev, l->ino) == -1)
+			log_warn("%s: cannot remove the socket file",
+			    master_unix_path(l));
+		close(l->dirfd);
 	}
 	if (l->fd != -1)
 		close(l->fd);
@@ -208,25 +250,35 @@ master_sockopts(const struct service *svc, struct sockserv_options *opt)
 	opt->socket_mode = svc->socket_mode;
 }
 
-/* Bind a new listener for svc's address i; svc stays NULL until commit. */
+/*
+ * Bind a new listener for svc's address i; svc stays NULL until commit.
+ * On failure, the reason in err.
+ */
 static struct listener *
-master_listener_new(struct service *svc, size_t i, const char *url)
+master_listener_new(struct service *svc, size_t i, const char *url,
+    char *err, size_t errlen)
 {
 	struct sockserv_options	 opt;
 	struct listener		*l;
+	int			 rv = 0;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return NULL;
-	l->addr = svc->addrs[i];
-	snprintf(l->url, sizeof(l->url), "%s", url);
-	master_sockopts(svc, &opt);
-	if ((l->fd = sockserv_listen(&l->addr, &opt)) == -1) {
-		free(l);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
+	l->addr = svc->addrs[i];
+	l->fd = l->dirfd = -1;
+	snprintf(l->url, sizeof(l->url), "%s", url);
 	l->claimed = true;
 	TAILQ_INSERT_TAIL(&master_listeners, l, entry);
-	if (master_is_unix(l) && master_unix_file(l, svc) == -1) {
+	master_sockopts(svc, &opt);
+	if (master_is_unix(l))
+		rv = master_unix_listen(l, svc, &opt, err, errlen);
+	else if ((l->fd = sockserv_listen(&l->addr, &opt)) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		rv = -1;
+	}
+	if (rv == -1) {
 		master_listener_free(l);
 		return NULL;
 	}
@@ -237,11 +289,15 @@ master_listener_new(struct service *svc, size_t i, const char *url)
 static void
 master_listener_update(struct listener *l, const struct service *svc)
 {
+	char	 err[SAFEFILE_ERRLEN];
+
 	if (l->addr.socktype == SOCK_STREAM &&
 	    listen(l->fd, svc->request_queue_size) == -1)
 		log_warn("service %s: %s: listen", svc->name, l->url);
-	if (master_is_unix(l) && master_unix_file(l, svc) == -1)
-		log_warn("service %s: %s: socket file", svc->name, l->url);
+	if (master_is_unix(l) && master_unix_file(l, svc, err, sizeof(err))
+	    == -1)
+		log_warnx("service %s: %s: socket file: %s", svc->name, l->url,
+		    err);
 }
 
 /* Forget a failed attempt: close what it bound, unclaim what it kept. */
@@ -270,7 +326,7 @@ master_bind(struct conf *conf)
 {
 	struct service	*svc;
 	struct listener	*l;
-	char		 url[SOCKSERV_ADDRSTRLEN];
+	char		 url[SOCKSERV_ADDRSTRLEN], err[SAFEFILE_ERRLEN];
 	size_t		 i;
 
 	TAILQ_FOREACH(svc, &conf->services, entry) {
@@ -286,10 +342,10 @@ master_bind(struct conf *conf)
 			if ((l = master_listener_find(&svc->addrs[i], url))) {
 				l->claimed = true;
 				master_listener_update(l, svc);
-			} else if ((l = master_listener_new(svc, i, url)) ==
-			    NULL) {
-				log_warn("service %s: %s", svc->name,
-				    svc->urls[i]);
+			} else if ((l = master_listener_new(svc, i, url, err,
+			    sizeof(err))) == NULL) {
+				log_warnx("service %s: %s: %s", svc->name,
+				    svc->urls[i], err);
 				master_bind_undo();
 				return -1;
 			}
@@ -382,6 +438,8 @@ master_child_close(const struct service *keep_svc, int keep_fd)
 	struct listener	*l;
 
 	TAILQ_FOREACH(l, &master_listeners, entry) {
+		if (l->dirfd != -1)
+			(void)close(l->dirfd);
 		if (l->fd == -1 || l->fd == keep_fd ||
 		    (keep_svc != NULL && l->svc == keep_svc))
 			continue;
@@ -710,8 +768,7 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 	    (old->log && strcmp(old->log, new->log) != 0) ||
 	    old->log_level != new->log_level)
 		if (log_open(new->log, new->log_level, opt_foreground) == -1)
-			log_warn("reload: log %s", new->log ? new->log :
-			    "syslog");
+			log_warnx("reload: keeping the old log target");
 }
 
 /*
@@ -816,8 +873,8 @@ master_signals(bool readable)
 		master_stop(master_state != MASTER_RUN);
 	if ((got & SIGNAL_RELOAD) && master_state == MASTER_RUN)
 		master_reload();
-	if ((got & SIGNAL_REOPEN) && log_reopen() == -1)
-		log_warn("reopening the log");
+	if (got & SIGNAL_REOPEN)
+		(void)log_reopen();
 }
 
 /* ----------------------------------------------------------- the loop */
@@ -924,20 +981,14 @@ master_cleanup(void)
 
 /*
  * Open the configured log target now that the sockets are bound but while
- * still privileged; a log file is given to the service user, so SIGUSR1
- * can reopen it after the switch.  Errors up to here went to stderr.
+ * still privileged; a log file is given to the service user (safefile.c),
+ * so SIGUSR1 can reopen it after the switch.  Errors up to here went to
+ * stderr, and so does the reason this fails.
  */
 static int
 master_log_open(const struct conf *conf)
 {
-	if (log_open(conf->log, conf->log_level, opt_foreground) == -1) {
-		log_warn("log %s", conf->log ? conf->log : "syslog");
-		return -1;
-	}
-	if (conf->log != NULL && conf->log[0] == '/' && conf->user != NULL &&
-	    geteuid() == 0 && chown(conf->log, conf->uid, conf->gid) == -1)
-		log_warn("log %s: chown", conf->log);
-	return 0;
+	return log_open(conf->log, conf->log_level, opt_foreground);
 }
 
 /*
@@ -960,13 +1011,16 @@ master_run(struct conf *conf)
 		log_warn("master");
 		return EXIT_OSERR;
 	}
+	/* EPERM: a file location refused by safefile.c. */
 	if (master_bind(conf) == -1 || master_commit(conf) == -1) {
-		status = master_abort(EXIT_OSERR, false);
+		status = master_abort(errno == EPERM ? EXIT_NOPERM :
+		    EXIT_OSERR, false);
 		goto out;
 	}
 	master_prune();		/* nothing to close: resets the marks */
 	if (master_log_open(conf) == -1) {
-		status = master_abort(EXIT_OSERR, false);
+		status = master_abort(errno == EPERM ? EXIT_NOPERM :
+		    EXIT_OSERR, false);
 		goto out;
 	}
 	if (priv_drop_master(conf) == -1) {

@@ -10,6 +10,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -36,7 +37,7 @@
  */
 void	log_init(int verbose);
 int	log_open(const char *target, int level, bool foreground);
-int	log_reopen(void);
+int	log_reopen(void);	/* both log their failures themselves */
 int	log_level_parse(const char *name);	/* syslog prio or -1 */
 bool	log_enabled(int prio);		/* would prio be written? */
 void	log_vlog(int prio, const char *fmt, va_list ap)
@@ -87,6 +88,34 @@ void		 module_close(struct module *m);
 bool	trust_strict(void);
 int	trust_check_file(int fd, const char *path, bool group_ok, char *err,
 	    size_t errlen);
+
+/* -------------------------------------------------------- safefile.c */
+
+/*
+ * The files the master opens, changes and removes by name (pidfile, log,
+ * Unix socket files): walked from "/" without following a symlink a less
+ * privileged user could plant, in directories only root and the daemon's
+ * user can write (as root), and then used only through the directory's
+ * descriptor.  A refusal returns -1, errno EPERM and a one-line reason in
+ * err (the caller names the file); other failures keep their errno and
+ * say it.  (uid_t)-1 as an owner means the daemon's user.  The rule is in
+ * safefile.c and doc/privileges.md.
+ */
+#define SAFEFILE_MKDIR	0x01	/* create missing directories */
+#define SAFEFILE_REMOVE	0x02	/* the daemon's user removes it at exit */
+#define SAFEFILE_ERRLEN	(PATH_MAX + 256)
+
+void	safefile_set_user(uid_t uid, gid_t gid);	/* started as root */
+int	safefile_opendir(const char *path, int how, const char **name,
+	    char *err, size_t errlen);
+int	safefile_openat(int dirfd, const char *name, int flags, mode_t mode,
+	    char *err, size_t errlen);
+int	safefile_open(const char *path, int how, int flags, mode_t mode,
+	    int *dirfd, char *err, size_t errlen);
+int	safefile_removable(int dirfd, uid_t owner, char *err, size_t errlen);
+int	safefile_chattr(int dirfd, const char *name, dev_t dev, ino_t ino,
+	    uid_t uid, gid_t gid, mode_t mode, char *err, size_t errlen);
+int	safefile_unlinkat(int dirfd, const char *name, dev_t dev, ino_t ino);
 
 /* ------------------------------------------------------------- acl.c */
 
@@ -213,8 +242,9 @@ int		 conf_scan(char *buf, size_t len, int *line, char *err,
  * Relies on conf.c for: svc->user/group being the effective values
  * (per-service, else the global ones, else NULL); uid/gid resolved, and
  * gid (svc and conf) the user's primary group when only `user' is set.
- * Files created before the drop (pidfile dir, log file) are chowned to
- * conf->uid/gid by their owners (main.c/daemonize.c, log.c).
+ * Files created before the drop (pidfile and its directory, log file,
+ * Unix socket files) are given to conf->uid/gid by safefile.c, told of
+ * that identity by main.c (safefile_set_user).
  */
 int	priv_check_config(const struct conf *conf);	/* exit 77 cases */
 int	priv_drop_master(const struct conf *conf);
@@ -256,7 +286,7 @@ void	signal_close_child(void);	/* in a child: only the signalfd */
 int	daemonize_start(void);		/* detach; parent waits for ready */
 void	daemonize_ready(void);		/* tell the waiting parent: serving */
 void	daemonize_fail(int status);	/* tell it: failed with status */
-int	pidfile_open(const char *path, uid_t owner, gid_t group);
+int	pidfile_open(const char *path);	/* EPERM: refused (safefile.c) */
 void	pidfile_remove(void);
 void	pidfile_child(void);	/* in a forked child: close the pidfile and
 				   readiness fds, never remove the file */
@@ -282,8 +312,9 @@ struct listener {
 	char			 url[SOCKSERV_ADDRSTRLEN];
 	int			 fd;
 	struct service		*svc;		/* current owner */
-	dev_t			 dev;		/* Unix socket file, to unlink */
-	ino_t			 ino;		/* only our own */
+	int			 dirfd;		/* Unix socket: its directory */
+	dev_t			 dev;		/* the file bound, the only one */
+	ino_t			 ino;		/* changed or unlinked */
 	bool			 claimed;	/* reload: kept by new conf */
 	unsigned int		 refused;	/* refusals not yet logged */
 	uint64_t		 refused_at;	/* ms, monotonic: last logged */

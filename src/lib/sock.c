@@ -105,7 +105,9 @@ bind_unix(int fd, const struct sockserv_addr *a, mode_t mode)
 		if (bind(fd, (const struct sockaddr *)&a->sa, a->len) == -1)
 			return -1;
 	}
-	if (chmod(sun->sun_path, mode) == -1) {
+	/* Never through a symlink put in the socket's place meanwhile. */
+	if (fchmodat(AT_FDCWD, sun->sun_path, mode, AT_SYMLINK_NOFOLLOW) ==
+	    -1) {
 		int e = errno;
 
 		unlink(sun->sun_path);

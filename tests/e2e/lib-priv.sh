@@ -95,6 +95,42 @@ have_ipv6() {
 	    2>/dev/null
 }
 
+# run_refused CONF [ARGS...]: start sockservd -f -c CONF -p $PIDFILE
+# expecting a refusal: wait up to 10 s for it to exit.  RUN_STATUS is its
+# exit status, or "serving" if it did not exit (it is stopped then); its
+# output is in $T/refused.out and the daemon log.
+run_refused() {
+	local conf=$1 pid
+	shift
+	bg "$SOCKSERVD" -f -c "$conf" -p "$PIDFILE" "$@" >"$T/refused.out" 2>&1
+	pid=$!
+	RUN_STATUS=0
+	if ! wait_until 10 eval '! alive $pid'; then
+		RUN_STATUS=serving
+		kill -TERM "$pid"
+		wait_until 10 eval '! alive $pid' || kill -KILL "$pid"
+	fi
+	if [ "$RUN_STATUS" = serving ]; then
+		wait "$pid" || true
+	else
+		wait "$pid" || RUN_STATUS=$?
+	fi
+	cat "$T/refused.out" >>"$DAEMON_LOG"
+}
+
+# expect_refused WHAT REGEX: the last run_refused exited 77 saying REGEX.
+expect_refused() {
+	[ "$RUN_STATUS" = 77 ] ||
+	    fail "$1: sockservd exited '$RUN_STATUS', expected 77 (refused): $(cat "$T/refused.out")"
+	grep -Eq -- "$2" "$T/refused.out" ||
+	    fail "$1: no message matching '$2' in: $(cat "$T/refused.out")"
+}
+
+# file_sig FILE: owner, group, mode and checksum of FILE (not followed).
+file_sig() {
+	echo "$(stat -c '%u:%g:%a' -- "$1") $(md5sum <"$1" | cut -c1-32)"
+}
+
 # pc ARGS...: the python client below.
 pc() { python3 "$T/pc.py" "$@"; }
 

@@ -9,6 +9,11 @@ E2E_PRIV_TESTS = \
 	tests/e2e/t-priv-service-user.sh \
 	tests/e2e/t-priv-strictmodes.sh \
 	tests/e2e/t-priv-nonroot.sh \
+	tests/e2e/t-priv-log-symlink.sh \
+	tests/e2e/t-priv-socket-symlink.sh \
+	tests/e2e/t-priv-pidfile-symlink.sh \
+	tests/e2e/t-priv-dir-writable.sh \
+	tests/e2e/t-priv-removable.sh \
 	tests/e2e/t-acl-v4.sh \
 	tests/e2e/t-acl-v6.sh \
 	tests/e2e/t-limits-per-source.sh \
