@@ -886,8 +886,8 @@ master_turn(void)
 
 /*
  * Undo a start-up that failed half-way: nothing may be left behind.  If
- * the log already went elsewhere, leave a pointer to it on stderr, which
- * is still the launcher's.
+ * the log already went elsewhere, leave whoever started us a pointer to
+ * it.
  */
 static int
 master_abort(int status, bool logged)
@@ -896,8 +896,8 @@ master_abort(int status, bool logged)
 
 	if (logged && ((target == NULL && !opt_foreground) ||
 	    (target != NULL && strcmp(target, "stderr") != 0)))
-		fprintf(stderr, "sockservd: start-up failed, see the log "
-		    "(%s)\n", target != NULL ? target : "syslog");
+		daemonize_note("start-up failed, see the log (%s)",
+		    target != NULL ? target : "syslog");
 	master_stop(true);
 	while (supervisor_live() > 0 && master_turn())
 		;
@@ -971,6 +971,11 @@ master_run(struct conf *conf)
 	}
 	if (priv_drop_master(conf) == -1) {
 		status = master_abort(EXIT_NOPERM, true);
+		goto out;
+	}
+	if (daemonize_release() == -1) {
+		log_warn("cannot point stderr at /dev/null");
+		status = master_abort(EXIT_OSERR, true);
 		goto out;
 	}
 	if (master_start_pools(conf) == -1) {

@@ -242,7 +242,11 @@ void	signal_close_child(void);	/* in a child: only the signalfd */
 
 /* -------------------------------------------------------- daemonize.c */
 
+int	daemonize_close_inherited(void);	/* all but stdin/out/err */
 int	daemonize_start(void);		/* detach; parent waits for ready */
+int	daemonize_release(void);	/* before the first fork: stderr */
+void	daemonize_note(const char *fmt, ...)	/* a line for the launcher */
+	    __attribute__((format(printf, 1, 2)));
 void	daemonize_ready(void);		/* tell the waiting parent: serving */
 void	daemonize_fail(int status);	/* tell it: failed with status */
 int	pidfile_open(const char *path, uid_t owner, gid_t group);
