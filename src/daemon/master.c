@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -858,7 +859,8 @@ master_turn(void)
 		supervisor_maintain();
 	if (master_state != MASTER_RUN) {
 		now = master_now();
-		if (supervisor_live() == 0)
+		/* Done once no child is left, not even an orphan it left. */
+		if (supervisor_live() == 0 && supervisor_kill_strays() == 0)
 			return false;
 		if (now >= master_deadline) {
 			if (master_state == MASTER_KILL) {
@@ -952,6 +954,12 @@ master_run(struct conf *conf)
 	master_conf = conf;
 	if ((master_sigfd = signal_init()) == -1) {
 		log_warn("signals");
+		return EXIT_OSERR;
+	}
+	/* What children leave behind becomes ours to kill at the latest at
+	   the stop (supervisor_kill_strays), not init's to keep. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+		log_warn("cannot become a child subreaper");
 		return EXIT_OSERR;
 	}
 	/* Not in the arena: a datagram's child reads it. */

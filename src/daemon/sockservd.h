@@ -354,8 +354,13 @@ int	supervisor_start_pool(struct conf *conf, struct service *svc);
  * supervisor forgets a generation once it is retired and childless.
  */
 void	supervisor_retire_conf(struct conf *conf);
-/* Reap every exited child: log, replace workers, back off crash loops. */
+/*
+ * Reap every exited child: log, replace workers, back off crash loops;
+ * strays (below) are killed when one is reaped or a child was killed.
+ */
 void	supervisor_reap(void);
+/* SIGKILL the master's children unknown to it, with their groups: how many. */
+int	supervisor_kill_strays(void);
 /*
  * Timers: pool growth and shrink, delayed respawns.  Cheap and safe to
  * call on every turn of the loop; poll no longer than next_timeout.

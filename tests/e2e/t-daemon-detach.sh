@@ -37,11 +37,12 @@ stop_by_pidfile() {
 # time and the daemon it started serves; the cleanup kills it by pid.
 launched() {
 	local rc=$3
+	# First, so that the cleanup stops whatever was started.
+	[ ! -s "$T/$1.pid" ] || DAEMON_PID=$(cat "$T/$1.pid")
 	[ "$rc" != 124 ] ||
 	    fail "$1: \`$4' did not return in 10 s (a daemon process holds its stderr)"
 	[ "$rc" = 0 ] || fail "$1: \`$4' exited $rc: $(cat "$T/$1.out")"
-	[ -s "$T/$1.pid" ] || fail "$1: no pidfile"
-	DAEMON_PID=$(cat "$T/$1.pid")
+	[ -n "$DAEMON_PID" ] || fail "$1: no pidfile"
 	alive "$DAEMON_PID" || fail "$1: daemon $DAEMON_PID not running"
 	[ "$(echo_tcp 127.0.0.1 "$2" hi)" = hi ] || fail "$1: no echo"
 }
