@@ -819,6 +819,8 @@ master_signals(bool readable)
 		master_reload();
 	if ((got & SIGNAL_REOPEN) && log_reopen() == -1)
 		log_warn("reopening the log");
+	else if (got & SIGNAL_REOPEN)
+		log_info("log reopened");
 }
 
 /* ----------------------------------------------------------- the loop */
