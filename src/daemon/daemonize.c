@@ -2,15 +2,21 @@
  * daemonize.c -- becoming a daemon, telling the launcher how it went, and
  * the pidfile.
  *
- * It owns the readiness pipe and the pidfile.  daemonize_start() detaches
- * the classic way (fork, setsid, fork, chdir /, umask 022), but the
- * process that ran `sockservd' does not exit at once: it waits on a pipe
- * until the daemon says it is bound and serving (daemonize_ready) or that
- * it failed (daemonize_fail), and exits 0 or with the daemon's status.
- * Until then the daemon keeps the launcher's stderr, so every start-up
- * error is printed where the administrator is looking; once ready it
- * points stderr at /dev/null too.  A daemon that dies before reporting
- * closes the pipe, and the launcher reports that instead.
+ * It owns what the daemon inherits from whoever started it, the readiness
+ * pipe and the pidfile.  Every descriptor but stdin, stdout and stderr is
+ * closed first thing (daemonize_close_inherited), in the foreground too.
+ * daemonize_start() detaches the classic way (fork, setsid, fork, chdir /,
+ * umask 022), but the process that ran `sockservd' does not exit at once:
+ * it waits on a pipe until the daemon says it is bound and serving
+ * (daemonize_ready) or that it failed (daemonize_fail), and exits 0 or
+ * with the daemon's status.  Its stdin and stdout are /dev/null at once;
+ * its stderr stays the launcher's, so that start-up errors are printed
+ * where the administrator is looking, until just before the master forks
+ * its first worker (daemonize_release): a process that held it would keep
+ * `sockservd | cat' or `$(sockservd)' waiting for an EOF.  What a failure
+ * after that still has to say travels with the status through the pipe
+ * (daemonize_note).  A daemon that dies before reporting closes the pipe,
+ * and the launcher reports that instead.
  *
  * The pidfile is locked with a POSIX record lock held by the master
  * alone (children inherit the descriptor, never the lock), so a stale
@@ -23,9 +29,11 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +41,11 @@
 
 #include "sockservd.h"
 
+#define DAEMONIZE_NOTE_MAX	1024	/* < PIPE_BUF: one write, one read */
+
 static int	 ready_fd = -1;		/* daemon: write end of the pipe */
+static bool	 stderr_released;	/* the launcher's stderr let go */
+static char	 fail_note[DAEMONIZE_NOTE_MAX]; /* sent with a failure */
 static int	 pidfile_fd = -1;
 static int	 pidfile_dirfd = -1;	/* its directory (safefile.c) */
 static char	*pidfile_path;
@@ -43,17 +55,20 @@ static pid_t	 pidfile_pid;		/* the master: only it removes it */
 static __attribute__((noreturn)) void
 daemonize_wait(int rfd, pid_t child)
 {
-	unsigned char	 status;
+	unsigned char	 buf[1 + DAEMONIZE_NOTE_MAX];
 	ssize_t		 n;
 
+	/* The status, then what the daemon could no longer print itself. */
 	do
-		n = read(rfd, &status, 1);
+		n = read(rfd, buf, sizeof(buf));
 	while (n == -1 && errno == EINTR);
 	/* The intermediate process exits at once; do not leave it a zombie. */
 	while (waitpid(child, NULL, 0) == -1 && errno == EINTR)
 		;
-	if (n == 1)
-		_exit(status);
+	if (n > 1)
+		(void)!write(STDERR_FILENO, buf + 1, (size_t)n - 1);
+	if (n >= 1)
+		_exit(buf[0]);
 	fprintf(stderr, "sockservd: the daemon exited before it was ready\n");
 	_exit(EXIT_OSERR);
 }
@@ -73,6 +88,52 @@ daemonize_devnull(int fd, int flags)
 	if (null != fd)
 		close(null);
 	return 0;
+}
+
+/* Without close_range(2) (Linux < 5.9): what /proc/self/fd lists. */
+static int
+daemonize_close_listed(int first)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, closed, pass;
+
+	/* Closing while reading the directory may skip entries: re-read. */
+	for (pass = 0; pass < 16; pass++) {
+		if ((d = opendir("/proc/self/fd")) == NULL)
+			return -1;
+		closed = 0;
+		while ((de = readdir(d)) != NULL) {
+			fd = atoi(de->d_name);
+			if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+			    fd < first || fd == dirfd(d))
+				continue;
+			(void)close(fd);
+			closed++;
+		}
+		closedir(d);
+		if (closed == 0)
+			return 0;
+	}
+	errno = EMFILE;
+	return -1;
+}
+
+/*
+ * Close every descriptor inherited from whoever started the daemon but
+ * stdin, stdout and stderr: module code must not find (and use) one.
+ * This is the one place that decides what the daemon inherits; socket
+ * activation would keep its LISTEN_FDS here.  Returns 0, or -1 with
+ * errno set.
+ */
+int
+daemonize_close_inherited(void)
+{
+	if (close_range(STDERR_FILENO + 1, ~0U, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	return daemonize_close_listed(STDERR_FILENO + 1);
 }
 
 /*
@@ -113,42 +174,86 @@ daemonize_start(void)
 	return 0;
 }
 
+/* The status and the note in one write: the launcher reads them at once. */
 static void
-daemonize_report(unsigned char status)
+daemonize_report(unsigned char status, const char *note)
 {
+	char	 buf[1 + DAEMONIZE_NOTE_MAX];
+	size_t	 len;
 	ssize_t	 n;
 
 	if (ready_fd == -1)
 		return;
+	buf[0] = (char)status;
+	len = strlen(note);
+	memcpy(buf + 1, note, len);
 	do
-		n = write(ready_fd, &status, 1);
+		n = write(ready_fd, buf, 1 + len);
 	while (n == -1 && errno == EINTR);
 	close(ready_fd);
 	ready_fd = -1;
 }
 
 /*
- * The daemon is bound and serving: release the launcher with status 0
- * and stop writing to its stderr.  A no-op in the foreground.
+ * Before the master forks its first process: point stderr at /dev/null,
+ * so that no process of a detached daemon ever holds the launcher's.  A
+ * no-op in the foreground.  Returns 0, or -1 with errno set.
+ */
+int
+daemonize_release(void)
+{
+	if (ready_fd == -1 || stderr_released)
+		return 0;
+	if (daemonize_devnull(STDERR_FILENO, O_WRONLY) == -1)
+		return -1;
+	stderr_released = true;
+	return 0;
+}
+
+/*
+ * Tell whoever started the daemon a line (given without its newline): on
+ * stderr while that is still theirs (or in the foreground), else with
+ * the status of a failed start-up.
+ */
+void
+daemonize_note(const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 n;
+
+	n = (size_t)snprintf(fail_note, sizeof(fail_note), "sockservd: ");
+	va_start(ap, fmt);
+	vsnprintf(fail_note + n, sizeof(fail_note) - n - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(fail_note);
+	fail_note[n] = '\n';
+	fail_note[n + 1] = '\0';
+	if (!stderr_released) {
+		fputs(fail_note, stderr);
+		fail_note[0] = '\0';
+	}
+}
+
+/*
+ * The daemon is bound and serving: release the launcher with status 0.
+ * A no-op in the foreground.
  */
 void
 daemonize_ready(void)
 {
-	if (ready_fd == -1)
-		return;
-	daemonize_report(0);
-	(void)daemonize_devnull(STDERR_FILENO, O_WRONLY);
+	daemonize_report(0, "");
 }
 
 /*
- * Start-up failed: the launcher exits with status (its message is
- * already on the launcher's stderr).  A no-op once ready or in the
- * foreground.
+ * Start-up failed: the launcher exits with status, printing the note if
+ * there is one (the other messages are already on its stderr).  A no-op
+ * once ready or in the foreground.
  */
 void
 daemonize_fail(int status)
 {
-	daemonize_report(status == 0 ? EXIT_OSERR : (unsigned char)status);
+	daemonize_report(status == 0 ? EXIT_OSERR : (unsigned char)status,
+	    fail_note);
 }
 
 /* The pid of whoever holds the lock on fd, or 0. */

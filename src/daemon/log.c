@@ -14,10 +14,15 @@
  * The state is set by the main thread before children or threads exist;
  * afterwards it is only read, except by log_reopen(), which swaps the
  * file descriptor in place with dup3() so concurrent writers never see a
- * closed descriptor.
+ * closed descriptor.  Every process writes the file through a descriptor
+ * of its own, so the master's reopen also bumps a count in memory shared
+ * with all of them, and each reopens the file before its next line once
+ * the count moved (log_follow): no signal to forward, and a worker busy
+ * for hours follows as soon as it logs.
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -44,6 +49,9 @@ static int log_verbose;
 static int log_fd = -1; /* TARGET_FILE */
 static int log_dirfd = -1; /* TARGET_FILE: its directory (safefile.c) */
 static char *log_path;
+/* TARGET_FILE: reopens by the master, counted in memory all processes share */
+static unsigned int *log_gen;
+static unsigned int log_gen_seen; /* the count this process follows */
 
 static const struct {
 	const char *name;
@@ -119,6 +127,23 @@ log_open_dir(const char *path)
 	return fd;
 }
 
+/* The reopen count, mapped once, before any process is forked. */
+static int
+log_gen_map(void)
+{
+	void *p;
+
+	if (log_gen != NULL)
+		return 0;
+	p = mmap(NULL, sizeof(*log_gen), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	log_gen = p;
+	log_gen_seen = *log_gen;
+	return 0;
+}
+
 /*
  * Switch to the configured target: NULL means syslog, or stderr when
  * running in the foreground; otherwise "syslog", "stderr" or an absolute
@@ -141,7 +166,7 @@ log_open(const char *target, int level, bool foreground)
 		t = TARGET_STDERR;
 	else if (target[0] == '/') {
 		t = TARGET_FILE;
-		if ((path = strdup(target)) == NULL) {
+		if (log_gen_map() == -1 || (path = strdup(target)) == NULL) {
 			log_warn("log %s", target);
 			return -1;
 		}
@@ -180,19 +205,16 @@ log_open(const char *target, int level, bool foreground)
 }
 
 /*
- * Reopen the log file after it was rotated (SIGUSR1), in the directory
- * opened by log_open() and by the same rules; a failure is logged.  The
- * new file takes the old descriptor's number, so a writer in another
- * thread never writes to a closed or reused descriptor.  A no-op for
- * syslog and stderr.
+ * Open the file again, in the directory opened by log_open() and by the
+ * same rules; a failure is logged, naming the path.  The new file takes
+ * the old descriptor's number, so a writer in another thread never writes
+ * to a closed or reused descriptor.
  */
-int
-log_reopen(void)
+static int
+log_reopen_file(void)
 {
 	int fd, saved;
 
-	if (log_target != TARGET_FILE)
-		return 0;
 	if ((fd = log_open_file(log_dirfd, log_path)) == -1)
 		return -1;
 	if (dup3(fd, log_fd, O_CLOEXEC) == -1) {
@@ -204,6 +226,40 @@ log_reopen(void)
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * Reopen the log file after it was rotated (SIGUSR1), in the master, and
+ * have every other process follow before its next line (log_follow).  A
+ * no-op for syslog and stderr.
+ */
+int
+log_reopen(void)
+{
+	if (log_target != TARGET_FILE)
+		return 0;
+	if (log_reopen_file() == -1)
+		return -1;
+	log_gen_seen = __atomic_add_fetch(log_gen, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * The master reopened the file since this process last wrote: reopen it
+ * here too, once per process (the first thread to see it), before the
+ * line is written.  A process that cannot (a worker of another user than
+ * the file's) goes on with the file it has; the reason is logged there.
+ */
+static void
+log_follow(void)
+{
+	unsigned int gen;
+
+	gen = __atomic_load_n(log_gen, __ATOMIC_ACQUIRE);
+	if (gen == __atomic_load_n(&log_gen_seen, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(&log_gen_seen, gen, __ATOMIC_RELAXED) == gen)
+		return;
+	(void)log_reopen_file();	/* logged there; the old file stays */
 }
 
 /* Write a whole buffer; a log line is best effort, so errors are dropped. */
@@ -255,6 +311,7 @@ log_emit(int prio, const char *msg)
 		syslog(prio, "%s", msg);
 		return;
 	case TARGET_FILE:
+		log_follow();
 		n = log_stamp(line, sizeof(line));
 		break;
 	case TARGET_STDERR:

@@ -2,12 +2,13 @@
  * main.c -- sockservd's command line and start-up order.
  *
  * It owns the options (SPEC: -f -c -p -t -v -V -h) and the fixed order in
- * which the daemon comes up: parse the configuration completely (nothing
- * bound, nothing changed), check that the privileges it asks for can be
- * had, detach, take the pidfile, then hand over to the master.  Each step
- * that fails ends the process with its sysexits(3) code; once detached,
- * the code also reaches the launching process through the readiness pipe
- * (daemonize.c), so `sockservd; echo $?' tells the truth.
+ * which the daemon comes up: close what it inherited, parse the
+ * configuration completely (nothing bound, nothing changed), check that
+ * the privileges it asks for can be had, detach, take the pidfile, then
+ * hand over to the master.  Each step that fails ends the process with
+ * its sysexits(3) code; once detached, the code also reaches the
+ * launching process through the readiness pipe (daemonize.c), so
+ * `sockservd; echo $?' tells the truth.
  */
 #include "config.h"
 
@@ -156,6 +157,10 @@ main(int argc, char *argv[])
 
 	main_options(argc, argv, &test);
 	log_init(opt_verbose);
+	if (daemonize_close_inherited() == -1) {
+		log_warn("cannot close inherited descriptors");
+		return EXIT_OSERR;
+	}
 
 	opt_config = main_abspath(opt_config);
 	if (opt_pidfile != NULL)

@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -873,8 +874,8 @@ master_signals(bool readable)
 		master_stop(master_state != MASTER_RUN);
 	if ((got & SIGNAL_RELOAD) && master_state == MASTER_RUN)
 		master_reload();
-	if (got & SIGNAL_REOPEN)
-		(void)log_reopen();
+	if ((got & SIGNAL_REOPEN) && log_reopen() == 0)
+		log_info("log reopened");
 }
 
 /* ----------------------------------------------------------- the loop */
@@ -915,7 +916,8 @@ master_turn(void)
 		supervisor_maintain();
 	if (master_state != MASTER_RUN) {
 		now = master_now();
-		if (supervisor_live() == 0)
+		/* Done once no child is left, not even an orphan it left. */
+		if (supervisor_live() == 0 && supervisor_kill_strays() == 0)
 			return false;
 		if (now >= master_deadline) {
 			if (master_state == MASTER_KILL) {
@@ -943,8 +945,8 @@ master_turn(void)
 
 /*
  * Undo a start-up that failed half-way: nothing may be left behind.  If
- * the log already went elsewhere, leave a pointer to it on stderr, which
- * is still the launcher's.
+ * the log already went elsewhere, leave whoever started us a pointer to
+ * it.
  */
 static int
 master_abort(int status, bool logged)
@@ -953,8 +955,8 @@ master_abort(int status, bool logged)
 
 	if (logged && ((target == NULL && !opt_foreground) ||
 	    (target != NULL && strcmp(target, "stderr") != 0)))
-		fprintf(stderr, "sockservd: start-up failed, see the log "
-		    "(%s)\n", target != NULL ? target : "syslog");
+		daemonize_note("start-up failed, see the log (%s)",
+		    target != NULL ? target : "syslog");
 	master_stop(true);
 	while (supervisor_live() > 0 && master_turn())
 		;
@@ -1005,6 +1007,12 @@ master_run(struct conf *conf)
 		log_warn("signals");
 		return EXIT_OSERR;
 	}
+	/* What children leave behind becomes ours to kill at the latest at
+	   the stop (supervisor_kill_strays), not init's to keep. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+		log_warn("cannot become a child subreaper");
+		return EXIT_OSERR;
+	}
 	/* Not in the arena: a datagram's child reads it. */
 	if ((master_pkt = malloc(MASTER_PKT_MAX)) == NULL ||
 	    master_pollset_size() == -1 || supervisor_init() == -1) {
@@ -1025,6 +1033,11 @@ master_run(struct conf *conf)
 	}
 	if (priv_drop_master(conf) == -1) {
 		status = master_abort(EXIT_NOPERM, true);
+		goto out;
+	}
+	if (daemonize_release() == -1) {
+		log_warn("cannot point stderr at /dev/null");
+		status = master_abort(EXIT_OSERR, true);
 		goto out;
 	}
 	if (master_start_pools(conf) == -1) {

@@ -283,7 +283,11 @@ void	signal_close_child(void);	/* in a child: only the signalfd */
 
 /* -------------------------------------------------------- daemonize.c */
 
+int	daemonize_close_inherited(void);	/* all but stdin/out/err */
 int	daemonize_start(void);		/* detach; parent waits for ready */
+int	daemonize_release(void);	/* before the first fork: stderr */
+void	daemonize_note(const char *fmt, ...)	/* a line for the launcher */
+	    __attribute__((format(printf, 1, 2)));
 void	daemonize_ready(void);		/* tell the waiting parent: serving */
 void	daemonize_fail(int status);	/* tell it: failed with status */
 int	pidfile_open(const char *path);	/* EPERM: refused (safefile.c) */
@@ -392,8 +396,13 @@ int	supervisor_start_pool(struct conf *conf, struct service *svc);
  * supervisor forgets a generation once it is retired and childless.
  */
 void	supervisor_retire_conf(struct conf *conf);
-/* Reap every exited child: log, replace workers, back off crash loops. */
+/*
+ * Reap every exited child: log, replace workers, back off crash loops;
+ * strays (below) are killed when one is reaped or a child was killed.
+ */
 void	supervisor_reap(void);
+/* SIGKILL the master's children unknown to it, with their groups: how many. */
+int	supervisor_kill_strays(void);
 /*
  * Timers: pool growth and shrink, delayed respawns.  Cheap and safe to
  * call on every turn of the loop; poll no longer than next_timeout.

@@ -45,6 +45,13 @@
  * Closing the master's end retires a spare (it reads EOF and exits); one
  * that dies unexpectedly is replaced with the workers' back-off.
  *
+ * Nothing a child starts outlives the daemon: the master is a child
+ * subreaper, so what a child leaves running when it dies (an exec
+ * program's background job, once its keeper was SIGKILLed) is reparented
+ * to it; such strays are killed with their process group as soon as a
+ * child is reaped that may have left them, and the master does not exit
+ * before the last is gone (supervisor_kill_strays).
+ *
  * The policies themselves (pool delta, back-off, request limits, recycle
  * cap) are pure functions at the end of the file, unit-tested alone.
  */
@@ -949,12 +956,61 @@ sv_spare_gone(struct child *c, int status)
 	sv_worker_died(c, st);
 }
 
+static struct child *
+sv_child_find(pid_t pid)
+{
+	struct child	*c;
+
+	LIST_FOREACH(c, &sv->children, entry)
+		if (c->pid == pid)
+			return c;
+	return NULL;
+}
+
+/*
+ * The master is a child subreaper (master_run): whatever a child leaves
+ * running when it dies without cleaning up after itself (say an exec
+ * program's background job, once its keeper was SIGKILLed at the end of
+ * a drain) becomes the master's child, a stray the table does not know.
+ * Kill every stray with its process group (an exec program leads its
+ * own).  Returns how many there were.
+ */
+int
+supervisor_kill_strays(void)
+{
+	static bool	 warned;
+	char		 path[64];
+	FILE		*f;
+	long		 pid;
+	int		 n = 0;
+
+	/* The master has one thread, whose id is its pid. */
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)getpid());
+	if ((f = fopen(path, "re")) == NULL) {
+		if (!warned)
+			log_warn("%s: cannot look for strays", path);
+		warned = true;
+		return 0;
+	}
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (pid <= 0 || sv_child_find((pid_t)pid) != NULL)
+			continue;
+		(void)kill(-(pid_t)pid, SIGKILL);
+		(void)kill((pid_t)pid, SIGKILL);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
 void
 supervisor_reap(void)
 {
 	struct child	*c;
 	pid_t		 pid;
 	int		 status;
+	bool		 strays = false;
 
 	for (;;) {
 		pid = waitpid(-1, &status, WNOHANG);
@@ -962,11 +1018,11 @@ supervisor_reap(void)
 			continue;
 		if (pid <= 0)
 			break;		/* 0: none left exited; ECHILD */
-		LIST_FOREACH(c, &sv->children, entry)
-			if (c->pid == pid)
-				break;
+		/* A stray, or a child killed before it could clean up. */
+		if ((c = sv_child_find(pid)) == NULL || WIFSIGNALED(status))
+			strays = true;
 		if (c == NULL)
-			continue;	/* not ours: reaped quietly */
+			continue;	/* a stray: reaped quietly */
 		if (c->kind == CHILD_CONN)
 			sv_conn_gone(c, status);
 		else if (c->kind == CHILD_SPARE)
@@ -975,6 +1031,8 @@ supervisor_reap(void)
 			sv_worker_gone(c, status);
 		sv_child_drop(c);
 	}
+	if (strays)
+		(void)supervisor_kill_strays();
 }
 
 /* ---------------------------------------------------------- maintenance */

@@ -13,7 +13,12 @@
  * stdout (no copying).  With `timeout' it gets one end of a socketpair
  * and the keeper relays bytes both ways: that is how idleness (no byte
  * read or written) is seen, and an idle program is sent SIGTERM, then
- * SIGKILL a second later, and reaped.  In fork mode the keeper then
+ * SIGKILL a second later, and reaped.  So is a program whose client
+ * reset the connection (an error on it: the client is gone), in either
+ * case; an orderly close is only an EOF, as in inetd.  A keeper that is
+ * itself killed (the end of a drain) cannot sweep: the program dies
+ * with it (PR_SET_PDEATHSIG), and what is left of the group is the
+ * master's, a subreaper too, to kill.  In fork mode the keeper then
  * exits with the program's status (128+N for a signal), which is what
  * the master logs; in prefork and sync mode a failed program counts as a
  * failed request.  The module is not thread-safe (fork in a threaded
@@ -329,6 +334,7 @@ struct keeper {
 	char c2p[EXEC_BUFSZ], p2c[EXEC_BUFSZ];
 	size_t c2plen, c2poff, p2clen, p2coff;
 	int conn_eof, prog_eof;
+	int conn_hup; /* the connection is closed both ways */
 	struct timespec last; /* last byte moved */
 };
 
@@ -466,6 +472,24 @@ relay_pollfd(const struct keeper *k, int fd)
 }
 
 /*
+ * The connection, polled always, if only for an error: a client that
+ * reset it is gone, whether or not the program reads or writes.  Once
+ * it is hung up and nothing is waited for, it is left out (it would
+ * spin).
+ */
+static struct pollfd
+conn_pollfd(const struct keeper *k)
+{
+	struct pollfd p = {.fd = k->conn};
+
+	if (k->relay)
+		p.events = (short)relay_events(k, k->conn);
+	if (k->conn_hup && p.events == 0)
+		p.fd = -1;
+	return p;
+}
+
+/*
  * Watch the program until it exits (return 0), goes idle past the
  * timeout (1) or loses its client (2).
  */
@@ -480,10 +504,9 @@ keeper_watch(struct keeper *k)
 		n = 0;
 		pfd[n++] = (struct pollfd){.fd = k->pidfd, .events = POLLIN};
 		pfd[n++] = (struct pollfd){.fd = k->errfd, .events = POLLIN};
-		if (k->relay) {
-			pfd[n++] = relay_pollfd(k, k->conn);
+		pfd[n++] = conn_pollfd(k);
+		if (k->relay)
 			pfd[n++] = relay_pollfd(k, k->sp);
-		}
 		tmo = -1;
 		if (k->relay && k->e->timeout > 0) {
 			left = k->e->timeout * 1000L - ms_since(&k->last);
@@ -497,6 +520,10 @@ keeper_watch(struct keeper *k)
 			err_read(k);
 		if (pfd[0].revents != 0)
 			return 0;
+		if (pfd[2].revents & POLLERR)
+			return 2;
+		if (pfd[2].revents & POLLHUP)
+			k->conn_hup = 1;
 		if (k->relay && relay_turn(k) == -1)
 			return 2;
 	}
@@ -597,6 +624,7 @@ keeper_start(struct keeper *k, int conn, char **envp)
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		goto fail;
 	io = k->relay ? sp[1] : conn;
+	k->conn = conn;
 	me = getpid();
 	if ((k->pid = fork()) == -1)
 		goto fail;
@@ -609,7 +637,6 @@ keeper_start(struct keeper *k, int conn, char **envp)
 	if (k->relay) {
 		close(sp[1]);
 		k->sp = sp[0];
-		k->conn = conn;
 		fcntl(k->sp, F_SETFL, O_NONBLOCK);
 		fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) | O_NONBLOCK);
 	}
@@ -647,6 +674,10 @@ keeper_run(struct keeper *k, int conn, char **envp)
 		    "killed",
 		    k->e->menv->service, k->e->argv[0], (long)k->pid,
 		    k->e->timeout);
+	else if (why == 2)
+		k->e->menv->log(LOG_INFO,
+		    "exec: %s: %s[%ld]: the client is gone, killed",
+		    k->e->menv->service, k->e->argv[0], (long)k->pid);
 	if (why != 0)
 		keeper_term(k);
 	while (waitpid(k->pid, &st, 0) == -1 && errno == EINTR)

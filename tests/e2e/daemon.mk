@@ -17,6 +17,8 @@ E2E_DAEMON_TESTS = \
 	tests/e2e/t-crashloop.sh \
 	tests/e2e/t-sigterm-drain.sh \
 	tests/e2e/t-daemon-mode.sh \
+	tests/e2e/t-daemon-detach.sh \
+	tests/e2e/t-log-reopen.sh \
 	tests/e2e/t-valgrind-reload.sh
 
 TESTS += $(E2E_DAEMON_TESTS)
