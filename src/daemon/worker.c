@@ -206,10 +206,12 @@ worker_handle_error(struct sockserv_server *srv,
 	char		 client[SOCKSERV_ADDRSTRLEN];
 	socklen_t	 len;
 	const struct sockaddr *sa;
+	int		 err = sockserv_request_errno(req);
 
 	sa = sockserv_request_client(req, &len);
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
-	log_info("service %s: %s: request failed", w_svc->name, client);
+	log_info("service %s: %s: request failed: %s", w_svc->name, client,
+	    err != 0 ? strerror(err) : "no reason given");
 }
 
 static const struct sockserv_hooks worker_hooks = {

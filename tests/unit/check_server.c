@@ -58,6 +58,7 @@ struct stats {
 	int	bad;		/* request accessors returned nonsense */
 	int	error_pid;	/* getpid() in the last handle_error */
 	int	behaviour, failure, sleep_ms;
+	int	fail_errno;	/* errno of a failing handle (F_HANDLE) */
 	int	verify_ok;
 	int	tracked_fd;	/* count shutdown(2) calls on this fd */
 	int	shut_calls;
@@ -176,8 +177,10 @@ h_handle(struct sockserv_request *req)
 	    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		continue;
 	dgram = sockserv_request_socktype(req) == SOCK_DGRAM;
-	if (LOAD(st->failure) == F_HANDLE)
+	if (LOAD(st->failure) == F_HANDLE) {
+		errno = LOAD(st->fail_errno);
 		rc = -1;
+	}
 	else if (LOAD(st->behaviour) == B_BLOCK && !dgram)
 		rc = block_stream(req);
 	else if (dgram)
@@ -193,6 +196,7 @@ h_finish(struct sockserv_request *req)
 {
 	(void)req;
 	INC(st->finishes);
+	errno = EBADMSG;	/* handle_error must see handle's errno */
 }
 
 static const struct sockserv_handler handler = {
@@ -679,6 +683,60 @@ START_TEST(test_serve_datagram_status)
 }
 END_TEST
 
+/* The default handle_error's line for a failing datagram, on stderr. */
+static void
+default_error_line(struct sockserv_server *srv, int err, char *buf,
+    size_t len)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET };
+	int saved, fd;
+	ssize_t n;
+
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	peer.sin_port = htons(9);
+	STORE(st->fail_errno, err);
+	snprintf(buf, len, "%s/stderr", tmpdir);
+	fd = open(buf, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved = dup(STDERR_FILENO), 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	ck_assert_int_eq(sockserv_serve_datagram(srv, LINE, LINELEN,
+	    (struct sockaddr *)&peer, sizeof(peer)), 1);
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, len - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	close(fd);
+}
+
+/*
+ * libsockserv's own handle_error names the client and why the handler
+ * failed: the errno it returned with, kept across finish (which here
+ * changes errno), or "no reason given" when it left errno 0.
+ */
+START_TEST(test_default_handle_error)
+{
+	struct sockserv_server *srv;
+	char want[128], line[512];
+
+	srv = sockserv_server_new("udp://127.0.0.1:0", &handler, NULL);
+	ck_assert_ptr_nonnull(srv);
+	sockserv_server_set_context(srv, st);
+	STORE(st->failure, F_HANDLE);
+	default_error_line(srv, EACCES, line, sizeof(line));
+	snprintf(want, sizeof(want), "sockserv[%ld]: error processing "
+	    "request from 127.0.0.1:9: %s\n", (long)getpid(),
+	    strerror(EACCES));
+	ck_assert_str_eq(line, want);
+	default_error_line(srv, 0, line, sizeof(line));
+	snprintf(want, sizeof(want), "sockserv[%ld]: error processing "
+	    "request from 127.0.0.1:9: no reason given\n", (long)getpid());
+	ck_assert_str_eq(line, want);
+	sockserv_server_close(srv);
+}
+END_TEST
+
 /*
  * A forked child exits 0 when the handler succeeded and 1 when it failed.
  * handle_request never runs service_actions, so nobody reaps the child
@@ -1158,6 +1216,7 @@ server_suite(void)
 	tcase_add_loop_test(tc, test_setup_fails_udp, 0, 4);
 	tcase_add_test(tc, test_serve_connection_status);
 	tcase_add_test(tc, test_serve_datagram_status);
+	tcase_add_test(tc, test_default_handle_error);
 	tcase_add_test(tc, test_serve_unbound);
 	tcase_add_loop_test(tc, test_fork_child_status, 0, 3);
 	tcase_add_loop_test(tc, test_verify_false, 0, 4);
