@@ -990,7 +990,7 @@ START_TEST(test_unix_stale_and_live)
 	struct sockserv_options o;
 	struct stat sb;
 	char url[512], buf[64];
-	int fd, i;
+	int fd;
 
 	snprintf(un.sun_path, sizeof(un.sun_path), "%s/srv.sock", tmpdir);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1012,20 +1012,83 @@ START_TEST(test_unix_stale_and_live)
 	ck_assert_msg(second == NULL, "a live socket was replaced");
 	ck_assert_int_eq(errno, EADDRINUSE);
 	/*
-	 * The live server still answers on its file.  The refused attempt
-	 * may have probed it with a connection of its own, queued before
-	 * ours: handle requests until ours is answered.
+	 * The live server still answers on its file, and the refused
+	 * attempt queued no connection of its own: the first request it
+	 * handles is ours.
 	 */
 	sockserv_server_set_context(srv, st);
 	fd = client_stream(srv);
 	cc_write_all(fd, LINE, LINELEN);
-	for (i = 0; i < 3 && !cc_wait_readable(fd, 0); i++)
-		ck_assert_int_eq(sockserv_handle_request(srv), 0);
+	ck_assert_int_eq(sockserv_handle_request(srv), 0);
+	ck_assert_int_eq(LOAD(st->handled), 1);
 	ck_assert_int_eq(cc_read_line(fd, buf, sizeof(buf), WAIT_MS),
 	    (ssize_t)LINELEN);
 	close(fd);
 	sockserv_server_close(srv);
 	ck_assert_int_eq(stat(un.sun_path, &sb), -1);
+}
+END_TEST
+
+/*
+ * A live Unix stream server whose backlog is full: a second server on its
+ * path fails with EADDRINUSE at once (the probe must not block), and the
+ * live one finds only the connections its clients made.  The attempt
+ * runs in a child, killed after a deadline, so a hang fails the test.
+ */
+START_TEST(test_unix_live_backlog_full)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	char url[512];
+	int lfd, c[8], n, i, status;
+	pid_t pid, r;
+	double deadline;
+
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s/srv.sock", tmpdir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&un, sizeof(un)), 0);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	for (n = 0; n < 8; n++) {
+		c[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(c[n], 0);
+		if (connect(c[n], (struct sockaddr *)&un, sizeof(un)) == -1) {
+			ck_assert_int_eq(errno, EAGAIN);
+			close(c[n]);
+			break;
+		}
+	}
+	ck_assert_msg(n > 0 && n < 8, "backlog 0 took %d connections", n);
+
+	kind_url(K_UNIX, url, sizeof(url));
+	if ((pid = fork()) == 0) {
+		errno = 0;
+		_exit(sockserv_server_new(url, &handler, NULL) == NULL ?
+		    errno : 0);
+	}
+	ck_assert_int_gt(pid, 0);
+	deadline = cc_now() + 5;	/* the old probe blocked forever */
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    cc_now() < deadline)
+		cc_sleep_ms(5);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("a server on a live path with a full backlog "
+		    "still blocks after 5 s");
+	}
+	ck_assert(WIFEXITED(status));
+	ck_assert_msg(WEXITSTATUS(status) == EADDRINUSE, "second server: %s",
+	    WEXITSTATUS(status) == 0 ? "created" :
+	    strerror(WEXITSTATUS(status)));
+
+	for (i = 0; accept4(lfd, NULL, NULL, SOCK_CLOEXEC) >= 0; i++)
+		ck_assert_int_lt(i, 8);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(i, n);
+	while (n-- > 0)
+		close(c[n]);
+	close(lfd);
 }
 END_TEST
 
@@ -1232,6 +1295,7 @@ server_suite(void)
 	tcase_add_test(tc, test_listen_flags);
 	tcase_add_test(tc, test_options_defaults);
 	tcase_add_test(tc, test_unix_stale_and_live);
+	tcase_add_test(tc, test_unix_live_backlog_full);
 
 	tc = tc_new(s, "beyond_cpython", 45);
 	tcase_add_loop_test(tc, test_max_children, 0, 2);
