@@ -4,6 +4,7 @@ noinst_LTLIBRARIES += libsockservd.la
 libsockservd_la_SOURCES = \
 	src/daemon/sockservd.h \
 	src/daemon/log.c \
+	src/daemon/fault.c \
 	src/daemon/arena.c \
 	src/daemon/conf.c \
 	src/daemon/conf-scan.c \

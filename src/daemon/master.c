@@ -50,8 +50,6 @@
 
 #define MASTER_BATCH		32	/* accepts per listener per wake-up */
 #define MASTER_PKT_MAX		8192	/* datagram buffer, as socketserver */
-#define MASTER_BACKOFF_MIN	100	/* ms: out of descriptors, first */
-#define MASTER_BACKOFF_MAX	1000	/* ms: ... and longest pause */
 #define MASTER_REFUSE_WINDOW	1000	/* ms: refusals summarised per */
 #define MASTER_CHECK_TIMEOUT	10000	/* ms: reload's trial conf_load */
 #define MASTER_KILL_WAIT	5000	/* ms: for SIGKILLed children */
@@ -75,10 +73,6 @@ static struct listener		**master_pl;
 static size_t			 master_npfd;		/* allocated */
 
 static unsigned char		*master_pkt;		/* datagram buffer */
-
-/* Out of descriptors (or memory): listeners rest until this time. */
-static uint64_t			 master_backoff_until;
-static int			 master_backoff_ms;
 
 static uint64_t
 master_now(void)
@@ -515,58 +509,36 @@ master_admit(struct listener *l, const struct sockaddr *sa, socklen_t len)
 	return true;
 }
 
-/*
- * Out of descriptors or memory: stop polling listeners for a while
- * (doubling up to a second) rather than spin on a pending connection
- * that cannot be accepted.  Logged once per episode.
- */
-static void
-master_backoff(int err, bool log)
-{
-	if (master_backoff_ms == 0) {
-		master_backoff_ms = MASTER_BACKOFF_MIN;
-		if (log) {
-			errno = err;
-			log_warn("accepting paused");
-		}
-	} else if (master_backoff_ms < MASTER_BACKOFF_MAX)
-		master_backoff_ms *= 2;
-	if (master_backoff_ms > MASTER_BACKOFF_MAX)
-		master_backoff_ms = MASTER_BACKOFF_MAX;
-	master_backoff_until = master_now() + (uint64_t)master_backoff_ms;
-}
-
-static void
-master_backoff_clear(void)
-{
-	if (master_backoff_ms == 0)
-		return;
-	master_backoff_ms = 0;
-	log_notice("accepting again");
-}
-
 /* ------------------------------------------------------- fork-mode I/O */
 
-/* Errors of accept(2) that are about one connection, not the listener. */
+/*
+ * accept or recvfrom (call) on l failed: true to take the next, false to
+ * stop.  Out of descriptors or memory, l rests (out of the poll set) for
+ * a growing pause rather than spin on a connection it cannot take.
+ */
 static bool
-master_accept_transient(int err)
+master_take_failed(struct listener *l, const char *call)
 {
-	switch (err) {
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-	case EPERM:		/* netfilter */
-	case ENETDOWN:
-	case ENOPROTOOPT:
-	case EHOSTDOWN:
-	case ENONET:
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-	case ETIMEDOUT:
+	switch (fault_kind(errno)) {
+	case FAULT_SKIP:
 		return true;
-	default:
-		return false;
+	case FAULT_PAUSE:
+		fault_hit(&l->fault, master_now(), errno, "service %s: %s: %s",
+		    l->svc->name, l->url, call);
+		break;
+	case FAULT_EMPTY:
+		break;
 	}
+	return false;
+}
+
+/* A take on l worked: no pause; a burst of failures may be over. */
+static void
+master_took(struct listener *l, const char *call)
+{
+	if (FAULT_ACTIVE(&l->fault))
+		fault_clear(&l->fault, master_now(), "service %s: %s: %s",
+		    l->svc->name, l->url, call);
 }
 
 static bool
@@ -588,15 +560,8 @@ master_accept(struct listener *l)
 		ss.ss_family = AF_UNSPEC;
 		fd = accept4(l->fd, sa, &len, SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (master_accept_transient(errno))
+			if (master_take_failed(l, "accept"))
 				continue;
-			if (errno != EMFILE && errno != ENFILE &&
-			    errno != ENOBUFS && errno != ENOMEM)
-				log_warn("service %s: %s: accept",
-				    l->svc->name, l->url);
-			master_backoff(errno, true);
 			return;
 		}
 		if (!master_admit(l, sa, len)) {
@@ -606,10 +571,10 @@ master_accept(struct listener *l)
 		/* It closes fd; a fork failure is logged there. */
 		if (supervisor_fork_conn(master_conf, l->svc, fd, sa, len)
 		    == -1) {
-			master_backoff(errno, false);
+			fault_pause(&l->fault, master_now());
 			return;
 		}
-		master_backoff_clear();
+		master_took(l, "accept");
 	}
 }
 
@@ -628,32 +593,24 @@ master_recv(struct listener *l)
 		n = recvfrom(l->fd, master_pkt, MASTER_PKT_MAX, MSG_DONTWAIT,
 		    sa, &len);
 		if (n == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			/* ICMP errors of earlier replies surface here. */
-			if (errno == EINTR || errno == ECONNREFUSED ||
-			    master_accept_transient(errno))
+			if (master_take_failed(l, "recvfrom"))
 				continue;
-			if (errno != ENOBUFS && errno != ENOMEM)
-				log_warn("service %s: %s: recvfrom",
-				    l->svc->name, l->url);
-			master_backoff(errno, true);
 			return;
 		}
 		if (!master_admit(l, sa, len))
 			continue;
 		if (supervisor_fork_dgram(master_conf, l->svc, l->fd,
 		    master_pkt, (size_t)n, sa, len) == -1) {
-			master_backoff(errno, false);
+			fault_pause(&l->fault, master_now());
 			return;
 		}
-		master_backoff_clear();
+		master_took(l, "recvfrom");
 	}
 }
 
 /*
- * Fill the poll set: the signalfd, then, while serving and not backing
- * off, the listeners of fork-mode services that are below max_children.
+ * Fill the poll set: the signalfd, then, while serving, the listeners of
+ * fork-mode services that are below max_children and not pausing.
  */
 static nfds_t
 master_pollset(uint64_t now)
@@ -663,12 +620,13 @@ master_pollset(uint64_t now)
 
 	master_pfd[0].fd = master_sigfd;
 	master_pfd[0].events = POLLIN;
-	if (master_state != MASTER_RUN || now < master_backoff_until)
+	if (master_state != MASTER_RUN)
 		return n;
 	TAILQ_FOREACH(l, &master_listeners, entry) {
 		if (n >= master_npfd)	/* only if growing it failed */
 			break;
-		if (l->svc->mode != MODE_FORK || master_full(l->svc))
+		if (l->svc->mode != MODE_FORK || master_full(l->svc) ||
+		    now < l->fault.until)
 			continue;
 		master_pfd[n].fd = l->fd;
 		master_pfd[n].events = POLLIN;
@@ -883,15 +841,17 @@ master_signals(bool readable)
 static int
 master_timeout(uint64_t now)
 {
-	int	 t;
+	struct listener	*l;
+	int		 t;
 
 	t = supervisor_next_timeout();
 	if (master_state != MASTER_RUN)
 		return master_min_timeout(t, master_min_timeout(100,
 		    master_until(master_deadline, now)));
-	if (master_backoff_ms > 0 && now < master_backoff_until)
-		t = master_min_timeout(t, master_until(master_backoff_until,
-		    now));
+	TAILQ_FOREACH(l, &master_listeners, entry)
+		if (now < l->fault.until)
+			t = master_min_timeout(t, master_until(l->fault.until,
+			    now));
 	return master_min_timeout(t, master_refused(now));
 }
 

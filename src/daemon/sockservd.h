@@ -302,6 +302,40 @@ extern int	 opt_verbose;
 extern const char *opt_config;
 extern const char *opt_pidfile;
 
+/* ----------------------------------------------------------- fault.c */
+
+/*
+ * Errors of accept(2) and recvfrom(2) on a listener, the same for the
+ * master and every worker: fault_kind() says what to do with one; for
+ * FAULT_PAUSE, fault_hit() counts and reports it (once per burst, with a
+ * count) and the caller takes nothing from the listener until
+ * f->until; fault_clear() after a take that worked ends the burst.
+ */
+enum fault_kind {
+	FAULT_EMPTY,		/* nothing to take: wait for readiness */
+	FAULT_SKIP,		/* that connection's error: take the next */
+	FAULT_PAUSE		/* the process's: pause, then try again */
+};
+struct fault {
+	int			 err;		/* of the burst; 0: none */
+	unsigned int		 pause;		/* ms, the current pause */
+	unsigned long		 count;		/* errors not yet reported */
+	unsigned long		 total;		/* errors in the burst */
+	uint64_t		 start;		/* ms, monotonic: burst began */
+	uint64_t		 reported;	/* ms: last line */
+	uint64_t		 last;		/* ms: last error */
+	uint64_t		 until;		/* ms: paused until; 0: not */
+};
+enum fault_kind fault_kind(int err);
+/* now: ms, CLOCK_MONOTONIC; fmt...: the context of a report */
+void	fault_hit(struct fault *f, uint64_t now, int err, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	fault_pause(struct fault *f, uint64_t now);	/* no report */
+void	fault_clear(struct fault *f, uint64_t now, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Pausing, or in a burst not yet over: the caller's cheap test. */
+#define FAULT_ACTIVE(f)	((f)->err != 0 || (f)->pause != 0)
+
 /* ---------------------------------------------------------- master.c */
 
 /*
@@ -322,6 +356,7 @@ struct listener {
 	bool			 claimed;	/* reload: kept by new conf */
 	unsigned int		 refused;	/* refusals not yet logged */
 	uint64_t		 refused_at;	/* ms, monotonic: last logged */
+	struct fault		 fault;		/* accept/recvfrom failing */
 };
 TAILQ_HEAD(listener_list, listener);
 

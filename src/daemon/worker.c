@@ -81,6 +81,7 @@ struct worker {
 	pthread_mutex_t		 lock;
 	LIST_HEAD(, wjob)	 jobs;
 	int			 active;
+	struct fault		 fault;		/* accept/recvfrom failing */
 };
 
 static volatile sig_atomic_t	 w_retire;
@@ -205,10 +206,12 @@ worker_handle_error(struct sockserv_server *srv,
 	char		 client[SOCKSERV_ADDRSTRLEN];
 	socklen_t	 len;
 	const struct sockaddr *sa;
+	int		 err = sockserv_request_errno(req);
 
 	sa = sockserv_request_client(req, &len);
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
-	log_info("service %s: %s: request failed", w_svc->name, client);
+	log_info("service %s: %s: request failed: %s", w_svc->name, client,
+	    err != 0 ? strerror(err) : "no reason given");
 }
 
 static const struct sockserv_hooks worker_hooks = {
@@ -572,34 +575,36 @@ worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
 	scoreboard_idle();
 }
 
-/* Error from accept4 or recvfrom: a lost race is normal; else pause. */
-static void
-worker_accept_error(const struct service *svc)
+static uint64_t
+worker_ms(void)
 {
-	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+	return (uint64_t)(worker_now() * 1000);
+}
 
+/*
+ * accept4 or recvfrom (call) failed.  A lost race is normal; out of
+ * descriptors or memory, worker_loop() waits out a growing pause before
+ * it takes again: the listener stays readable, so it would spin.
+ */
+static void
+worker_take_failed(struct worker *w, const char *call)
+{
 	/* The retire handler closed the listeners under us. */
 	if (w_retire && (errno == EBADF || errno == ENOTSOCK ||
 	    errno == EINVAL))
 		return;
-	switch (errno) {
-	case EAGAIN:
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-		return;
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		/* Level-triggered: without a pause this would spin. */
-		log_warn("service %s: accept", svc->name);
-		nanosleep(&ts, NULL);
-		return;
-	default:
-		log_warn("service %s: accept", svc->name);
-		nanosleep(&ts, NULL);
-	}
+	if (fault_kind(errno) == FAULT_PAUSE)
+		fault_hit(&w->fault, worker_ms(), errno, "service %s: %s",
+		    w->svc->name, call);
+}
+
+/* A take succeeded: no pause; a burst of failures may be over. */
+static void
+worker_took(struct worker *w, const char *call)
+{
+	if (FAULT_ACTIVE(&w->fault))
+		fault_clear(&w->fault, worker_ms(), "service %s: %s",
+		    w->svc->name, call);
 }
 
 static bool
@@ -614,9 +619,10 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 	n = recvfrom(fd, w_pkt, sizeof(w_pkt), MSG_DONTWAIT,
 	    (struct sockaddr *)&ss, &len);
 	if (n == -1) {
-		worker_accept_error(w->svc);
+		worker_take_failed(w, "recvfrom");
 		return false;
 	}
+	worker_took(w, "recvfrom");
 	if (!acl_admit(w->svc, (struct sockaddr *)&ss)) {
 		log_debug("service %s: datagram refused (acl)", w->svc->name);
 		return true;
@@ -797,9 +803,10 @@ worker_take(struct worker *w, size_t i)
 		n = recvfrom(w->svc->fds[i], w_pkt, sizeof(w_pkt),
 		    MSG_DONTWAIT, (struct sockaddr *)&ss, &len);
 		if (n == -1) {
-			worker_accept_error(w->svc);
+			worker_take_failed(w, "recvfrom");
 			return false;
 		}
+		worker_took(w, "recvfrom");
 		if (acl_admit(w->svc, (struct sockaddr *)&ss) &&
 		    (j = worker_job_new(w, srv, -1, (struct sockaddr *)&ss,
 		    len, w_pkt, (size_t)n)) != NULL)
@@ -809,9 +816,10 @@ worker_take(struct worker *w, size_t i)
 	fd = accept4(w->svc->fds[i], (struct sockaddr *)&ss, &len,
 	    SOCK_CLOEXEC);
 	if (fd == -1) {
-		worker_accept_error(w->svc);
+		worker_take_failed(w, "accept");
 		return false;
 	}
+	worker_took(w, "accept");
 	if (w->svc->mode != MODE_THREAD) {
 		worker_serve_stream(w, srv, fd, (struct sockaddr *)&ss, len);
 		return true;
@@ -854,23 +862,36 @@ worker_final_sweep(struct worker *w)
 	}
 }
 
+/* Ms left of the pause after a failed take; -1 if there is none. */
+static int
+worker_pause_left(const struct worker *w)
+{
+	uint64_t	 now;
+
+	if (w->fault.until == 0 || (now = worker_ms()) >= w->fault.until)
+		return -1;
+	return (int)(w->fault.until - now);
+}
+
 /*
  * Wait for work and take it, until retired.  In thread mode at the
  * max_children cap only the wake pipe is watched: a finishing thread
- * writes to it, so no connection is accepted beyond the cap.
+ * writes to it, so no connection is accepted beyond the cap.  The same
+ * during a pause after a failed take, until the pause is over.
  */
 static void
 worker_loop(struct worker *w)
 {
 	struct epoll_event	 ev[WORKER_EVENTS];
 	bool			 thread = w->svc->mode == MODE_THREAD;
-	int			 n, k, ep;
+	int			 n, k, ep, pause;
 
 	scoreboard_idle();
 	while (worker_may_accept(w)) {
-		ep = thread && worker_active(w) >= w->svc->max_children ?
-		    w->ep_wake : w->ep;
-		n = epoll_wait(ep, ev, WORKER_EVENTS, -1);
+		pause = worker_pause_left(w);
+		ep = pause >= 0 || (thread && worker_active(w) >=
+		    w->svc->max_children) ? w->ep_wake : w->ep;
+		n = epoll_wait(ep, ev, WORKER_EVENTS, pause);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -886,7 +907,10 @@ worker_loop(struct worker *w)
 				break;
 			if (thread && worker_active(w) >= w->svc->max_children)
 				break;
-			worker_take(w, ev[k].data.u32);
+			/* Failed and pausing: the other listeners can wait. */
+			if (!worker_take(w, ev[k].data.u32) &&
+			    w->fault.until != 0)
+				break;
 		}
 	}
 	worker_final_sweep(w);

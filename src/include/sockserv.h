@@ -103,8 +103,9 @@ struct sockserv_request;
  * The request handler.  setup() runs first; if it fails (-1) nothing else
  * runs.  Otherwise handle() runs and finish() runs after it whatever
  * handle() returned.  A -1 from setup() or handle() is a handler failure:
- * handle_error is called and a forked child exits 1.  Any member may be
- * NULL.
+ * handle_error is called and a forked child exits 1.  errno at that
+ * return says why (sockserv_request_errno); leave it 0 if nothing does.
+ * Any member may be NULL.
  */
 struct sockserv_handler {
 	int	(*setup)(struct sockserv_request *req);
@@ -117,7 +118,8 @@ struct sockserv_handler {
  *   verify_request   accept every request
  *   process_request  dispatch by the server's mode
  *                    (sockserv_process_request)
- *   handle_error     one line on stderr naming the client address
+ *   handle_error     one line on stderr naming the client address and
+ *                    the failure's errno text
  *   handle_timeout   reap exited children (fork mode), else nothing
  *   service_actions  reap exited children (fork mode), else nothing
  * A hook replacing a default may call the default itself.
@@ -259,6 +261,8 @@ struct sockserv_server *sockserv_request_server(
 	    const struct sockserv_request *req);
 /* The server's context (sockserv_server_set_context). */
 void	*sockserv_request_context(const struct sockserv_request *req);
+/* The errno of a failed setup() or handle(); 0 if it left none. */
+int	sockserv_request_errno(const struct sockserv_request *req);
 /* A per-request pointer for the handler's own use; NULL at first. */
 void	*sockserv_request_data(const struct sockserv_request *req);
 void	sockserv_request_set_data(struct sockserv_request *req, void *data);

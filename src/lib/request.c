@@ -223,7 +223,8 @@ request_get(struct sockserv_server *srv)
 
 /*
  * finish_request: run the handler.  0 if it succeeded, 1 if setup or
- * handle failed; finish runs after handle in every case.
+ * handle failed, its errno kept in req->err for handle_error (finish,
+ * which runs after handle in every case, may change errno).
  */
 int
 request_finish(struct sockserv_request *req)
@@ -231,10 +232,15 @@ request_finish(struct sockserv_request *req)
 	const struct sockserv_handler *h = &req->srv->h;
 	int rv = 0;
 
-	if (h->setup != NULL && h->setup(req) == -1)
+	errno = 0;	/* a handler that fails without errno: no reason */
+	if (h->setup != NULL && h->setup(req) == -1) {
+		req->err = errno;
 		return 1;
-	if (h->handle != NULL && h->handle(req) == -1)
+	}
+	if (h->handle != NULL && h->handle(req) == -1) {
+		req->err = errno;
 		rv = 1;
+	}
 	if (h->finish != NULL)
 		h->finish(req);
 	return rv;
@@ -310,7 +316,7 @@ void
 sockserv_handle_error(struct sockserv_server *srv,
     struct sockserv_request *req)
 {
-	char addr[SOCKSERV_ADDRSTRLEN], line[SOCKSERV_ADDRSTRLEN + 96];
+	char addr[SOCKSERV_ADDRSTRLEN], line[SOCKSERV_ADDRSTRLEN + 192];
 	int e = errno, n;
 
 	if (req->peerlen == 0 || sockserv_sockaddr_format(
@@ -318,8 +324,9 @@ sockserv_handle_error(struct sockserv_server *srv,
 	    sizeof(addr)) < 0)
 		snprintf(addr, sizeof(addr), "unknown");
 	n = snprintf(line, sizeof(line),
-	    "sockserv[%ld]: error processing request from %s\n",
-	    (long)getpid(), addr);
+	    "sockserv[%ld]: error processing request from %s: %s\n",
+	    (long)getpid(), addr, req->err != 0 ? strerror(req->err) :
+	    "no reason given");
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ?
 		    (size_t)n : sizeof(line) - 1);
@@ -438,6 +445,12 @@ sockserv_request_io(struct sockserv_request *req)
 		req->io = sockserv_io_new(req->fd,
 		    sock_poll_ms(req->srv->opt.io_timeout));
 	return req->io;
+}
+
+int
+sockserv_request_errno(const struct sockserv_request *req)
+{
+	return req->err;
 }
 
 const void *

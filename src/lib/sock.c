@@ -69,7 +69,12 @@ set_opt(int fd, int level, int name, int value)
 /*
  * An existing Unix socket file is stale when connecting to it is refused:
  * nobody is bound there any more, so it may be replaced.  Anything else
- * (a live server, a regular file, no permission) keeps it.
+ * (a live server, a regular file, no permission) keeps it.  The probe is
+ * a datagram socket, whatever the server's type: connect(2) never blocks
+ * on it (a stream connect would wait forever on a full backlog), and a
+ * live server sees nothing -- Linux refuses a stream listener with
+ * EPROTOTYPE before any connection exists, and a datagram connect only
+ * names the peer.
  */
 static bool
 unix_stale(const struct sockserv_addr *a)
@@ -80,7 +85,8 @@ unix_stale(const struct sockserv_addr *a)
 
 	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return false;
-	if ((fd = socket(AF_UNIX, a->socktype | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
 		return false;
 	do
 		rv = connect(fd, (const struct sockaddr *)&a->sa, a->len);

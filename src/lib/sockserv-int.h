@@ -40,6 +40,8 @@ struct sockserv_request {
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
 	void			*data;
+	int			 err;	   /* errno of a failed setup or
+					      handle; 0: none */
 	struct sockserv_io	*io;
 	struct sockserv_io	*spare_io; /* cached: the stream to reuse */
 	const void		*pkt;

@@ -228,7 +228,7 @@ inet_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
 
 /*
  * Fill vars[] with the UCSPI variables of connection fd.  Returns how
- * many, or -1 if the addresses cannot be had.
+ * many, or -1 with errno set if the addresses cannot be had.
  */
 static int
 ucspi_vars(int fd, char vars[EXEC_NVARS][EXEC_VARLEN])
@@ -255,14 +255,16 @@ ucspi_vars(int fd, char vars[EXEC_NVARS][EXEC_VARLEN])
 		    (unsigned long)uc.gid);
 		return 4;
 	}
-	len = sizeof(rem);
-	if (getpeername(fd, (struct sockaddr *)&rem, &len) == -1 ||
-	    (loc.ss_family != AF_INET && loc.ss_family != AF_INET6) ||
-	    inet_text(&loc, lip, sizeof(lip), &lport, &lv6) == -1 ||
-	    inet_text(&rem, rip, sizeof(rip), &rport, &rv6) == -1) {
+	if (loc.ss_family != AF_INET && loc.ss_family != AF_INET6) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
+	/* A client gone already: ENOTCONN, say so (not EAFNOSUPPORT). */
+	len = sizeof(rem);
+	if (getpeername(fd, (struct sockaddr *)&rem, &len) == -1 ||
+	    inet_text(&loc, lip, sizeof(lip), &lport, &lv6) == -1 ||
+	    inet_text(&rem, rip, sizeof(rip), &rport, &rv6) == -1)
+		return -1;
 	snprintf(vars[0], EXEC_VARLEN, "PROTO=%s", rv6 ? "TCP6" : "TCP");
 	snprintf(vars[1], EXEC_VARLEN, "TCPREMOTEIP=%s", rip);
 	snprintf(vars[2], EXEC_VARLEN, "TCPREMOTEPORT=%u", rport);
@@ -703,8 +705,12 @@ exec_handle(struct sockserv_request *req)
 
 	if (e == NULL)
 		return -1;
-	if ((nv = ucspi_vars(conn, vars)) == -1 ||
-	    (envp = build_env(e, vars, nv)) == NULL ||
+	if ((nv = ucspi_vars(conn, vars)) == -1) {
+		e->menv->log(LOG_ERR, "exec: %s: the client's address: %s",
+		    e->menv->service, strerror(errno));
+		return -1;
+	}
+	if ((envp = build_env(e, vars, nv)) == NULL ||
 	    (k = calloc(1, sizeof(*k))) == NULL) {
 		e->menv->log(
 		    LOG_ERR, "exec: %s: %s", e->menv->service, strerror(errno));

@@ -63,6 +63,39 @@ expect_ident() {
 # need_root: skip unless running as root.
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 
+# user_reaches UID GID PATH: true if user UID (group GID, no other
+# groups) can reach PATH -- search it if a directory, else read it.
+# Otherwise print why not: the first directory on the way it may not
+# search, or PATH itself.  (The test, as root, sees only its own access.)
+user_reaches() {
+	local uid=$1 gid=$2 path=$3 d= c IFS=/
+	set -- setpriv --reuid="$uid" --regid="$gid" --clear-groups --
+	for c in ${path#/}; do
+		[ -n "$c" ] || continue
+		d=$d/$c
+		[ -d "$d" ] || break
+		"$@" test -x "$d" ||
+		    { echo "$d is not searchable by uid $uid"; return 1; }
+	done
+	[ -d "$path" ] || "$@" test -r "$path" ||
+	    { echo "$path is not readable by uid $uid"; return 1; }
+}
+
+# need_reachable UID GID PATH...: skip, saying why, unless user UID can
+# reach every PATH that exists (see user_reaches).  For a build tree in a
+# private directory (a clone under `mktemp -d', mode 0700), where a
+# daemon running as that user could not load its modules.
+need_reachable() {
+	local uid=$1 gid=$2 p why
+	shift 2
+	command -v setpriv >/dev/null 2>&1 || skip "no setpriv to check access as uid $uid"
+	for p; do
+		[ -e "$p" ] || continue
+		why=$(user_reaches "$uid" "$gid" "$p") ||
+		    skip "the daemon runs as uid $uid here, but $why"
+	done
+}
+
 # user_ids NAME: "UID GID" of NAME, or skip the test if NAME is missing.
 user_ids() {
 	local u g

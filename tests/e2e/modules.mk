@@ -7,6 +7,7 @@ E2E_MODULE_TESTS = \
 	tests/e2e/t-exec-orphans.sh \
 	tests/e2e/t-exec-leftovers.sh \
 	tests/e2e/t-exec-config.sh \
+	tests/e2e/t-exec-reset.sh \
 	tests/e2e/t-xfer-roundtrip.sh \
 	tests/e2e/t-xfer-resume.sh \
 	tests/e2e/t-xfer-names.sh \

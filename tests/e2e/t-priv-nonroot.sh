@@ -10,10 +10,12 @@ if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null 2>&1 || skip "no setpriv to drop root"
 	set -- $(user_ids nobody); RUID=$1; RGID=$2
 	chmod 755 "$T"
-	# Everything the daemon reads must be readable by nobody.
-	for d in "$top_builddir" "$top_builddir/.libs"; do
-		[ -x "$d" ] && [ -r "$d" ] || skip "$d not readable by others"
-	done
+	# nobody runs the daemon from the build tree and loads a module.
+	need_reachable "$RUID" "$RGID" "$T" "$SOCKSERVD" \
+	    "$top_builddir/.libs/sockservd" \
+	    "$top_builddir/.libs/libsockserv.so" "$SOCKSERV_MODULE_DIR/echo.so"
+	setpriv --reuid="$RUID" --regid="$RGID" --clear-groups -- \
+	    test -x "$SOCKSERVD" || skip "$SOCKSERVD is not executable by uid $RUID"
 	AS_USER="setpriv --reuid=$RUID --regid=$RGID --clear-groups --inh-caps=-all --"
 else
 	RUID=$(id -u); RGID=$(id -g)

@@ -12,6 +12,9 @@ set -- $(user_ids nobody); NUID=$1; NGID=$2
 NGROUPS=$(id -G nobody | tr ' ' '\n' | sort -n | tr '\n' ' ')
 
 chmod 711 "$T"			# nobody must reach its pidfile directory
+# After the drop the master, as nobody, reads the config and the modules
+# again at reload.
+need_reachable "$NUID" "$NGID" "$T" "$SOCKSERV_MODULE_DIR/echo.so"
 PIDFILE=$T/run/sockservd.pid
 P1=$(free_priv_port)
 P2=$(free_port)

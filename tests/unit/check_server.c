@@ -58,6 +58,7 @@ struct stats {
 	int	bad;		/* request accessors returned nonsense */
 	int	error_pid;	/* getpid() in the last handle_error */
 	int	behaviour, failure, sleep_ms;
+	int	fail_errno;	/* errno of a failing handle (F_HANDLE) */
 	int	verify_ok;
 	int	tracked_fd;	/* count shutdown(2) calls on this fd */
 	int	shut_calls;
@@ -176,8 +177,10 @@ h_handle(struct sockserv_request *req)
 	    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		continue;
 	dgram = sockserv_request_socktype(req) == SOCK_DGRAM;
-	if (LOAD(st->failure) == F_HANDLE)
+	if (LOAD(st->failure) == F_HANDLE) {
+		errno = LOAD(st->fail_errno);
 		rc = -1;
+	}
 	else if (LOAD(st->behaviour) == B_BLOCK && !dgram)
 		rc = block_stream(req);
 	else if (dgram)
@@ -193,6 +196,7 @@ h_finish(struct sockserv_request *req)
 {
 	(void)req;
 	INC(st->finishes);
+	errno = EBADMSG;	/* handle_error must see handle's errno */
 }
 
 static const struct sockserv_handler handler = {
@@ -679,6 +683,60 @@ START_TEST(test_serve_datagram_status)
 }
 END_TEST
 
+/* The default handle_error's line for a failing datagram, on stderr. */
+static void
+default_error_line(struct sockserv_server *srv, int err, char *buf,
+    size_t len)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET };
+	int saved, fd;
+	ssize_t n;
+
+	peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	peer.sin_port = htons(9);
+	STORE(st->fail_errno, err);
+	snprintf(buf, len, "%s/stderr", tmpdir);
+	fd = open(buf, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved = dup(STDERR_FILENO), 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	ck_assert_int_eq(sockserv_serve_datagram(srv, LINE, LINELEN,
+	    (struct sockaddr *)&peer, sizeof(peer)), 1);
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, len - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	close(fd);
+}
+
+/*
+ * libsockserv's own handle_error names the client and why the handler
+ * failed: the errno it returned with, kept across finish (which here
+ * changes errno), or "no reason given" when it left errno 0.
+ */
+START_TEST(test_default_handle_error)
+{
+	struct sockserv_server *srv;
+	char want[128], line[512];
+
+	srv = sockserv_server_new("udp://127.0.0.1:0", &handler, NULL);
+	ck_assert_ptr_nonnull(srv);
+	sockserv_server_set_context(srv, st);
+	STORE(st->failure, F_HANDLE);
+	default_error_line(srv, EACCES, line, sizeof(line));
+	snprintf(want, sizeof(want), "sockserv[%ld]: error processing "
+	    "request from 127.0.0.1:9: %s\n", (long)getpid(),
+	    strerror(EACCES));
+	ck_assert_str_eq(line, want);
+	default_error_line(srv, 0, line, sizeof(line));
+	snprintf(want, sizeof(want), "sockserv[%ld]: error processing "
+	    "request from 127.0.0.1:9: no reason given\n", (long)getpid());
+	ck_assert_str_eq(line, want);
+	sockserv_server_close(srv);
+}
+END_TEST
+
 /*
  * A forked child exits 0 when the handler succeeded and 1 when it failed.
  * handle_request never runs service_actions, so nobody reaps the child
@@ -932,7 +990,7 @@ START_TEST(test_unix_stale_and_live)
 	struct sockserv_options o;
 	struct stat sb;
 	char url[512], buf[64];
-	int fd, i;
+	int fd;
 
 	snprintf(un.sun_path, sizeof(un.sun_path), "%s/srv.sock", tmpdir);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -954,20 +1012,83 @@ START_TEST(test_unix_stale_and_live)
 	ck_assert_msg(second == NULL, "a live socket was replaced");
 	ck_assert_int_eq(errno, EADDRINUSE);
 	/*
-	 * The live server still answers on its file.  The refused attempt
-	 * may have probed it with a connection of its own, queued before
-	 * ours: handle requests until ours is answered.
+	 * The live server still answers on its file, and the refused
+	 * attempt queued no connection of its own: the first request it
+	 * handles is ours.
 	 */
 	sockserv_server_set_context(srv, st);
 	fd = client_stream(srv);
 	cc_write_all(fd, LINE, LINELEN);
-	for (i = 0; i < 3 && !cc_wait_readable(fd, 0); i++)
-		ck_assert_int_eq(sockserv_handle_request(srv), 0);
+	ck_assert_int_eq(sockserv_handle_request(srv), 0);
+	ck_assert_int_eq(LOAD(st->handled), 1);
 	ck_assert_int_eq(cc_read_line(fd, buf, sizeof(buf), WAIT_MS),
 	    (ssize_t)LINELEN);
 	close(fd);
 	sockserv_server_close(srv);
 	ck_assert_int_eq(stat(un.sun_path, &sb), -1);
+}
+END_TEST
+
+/*
+ * A live Unix stream server whose backlog is full: a second server on its
+ * path fails with EADDRINUSE at once (the probe must not block), and the
+ * live one finds only the connections its clients made.  The attempt
+ * runs in a child, killed after a deadline, so a hang fails the test.
+ */
+START_TEST(test_unix_live_backlog_full)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	char url[512];
+	int lfd, c[8], n, i, status;
+	pid_t pid, r;
+	double deadline;
+
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s/srv.sock", tmpdir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&un, sizeof(un)), 0);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	for (n = 0; n < 8; n++) {
+		c[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(c[n], 0);
+		if (connect(c[n], (struct sockaddr *)&un, sizeof(un)) == -1) {
+			ck_assert_int_eq(errno, EAGAIN);
+			close(c[n]);
+			break;
+		}
+	}
+	ck_assert_msg(n > 0 && n < 8, "backlog 0 took %d connections", n);
+
+	kind_url(K_UNIX, url, sizeof(url));
+	if ((pid = fork()) == 0) {
+		errno = 0;
+		_exit(sockserv_server_new(url, &handler, NULL) == NULL ?
+		    errno : 0);
+	}
+	ck_assert_int_gt(pid, 0);
+	deadline = cc_now() + 5;	/* the old probe blocked forever */
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    cc_now() < deadline)
+		cc_sleep_ms(5);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("a server on a live path with a full backlog "
+		    "still blocks after 5 s");
+	}
+	ck_assert(WIFEXITED(status));
+	ck_assert_msg(WEXITSTATUS(status) == EADDRINUSE, "second server: %s",
+	    WEXITSTATUS(status) == 0 ? "created" :
+	    strerror(WEXITSTATUS(status)));
+
+	for (i = 0; accept4(lfd, NULL, NULL, SOCK_CLOEXEC) >= 0; i++)
+		ck_assert_int_lt(i, 8);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(i, n);
+	while (n-- > 0)
+		close(c[n]);
+	close(lfd);
 }
 END_TEST
 
@@ -1158,6 +1279,7 @@ server_suite(void)
 	tcase_add_loop_test(tc, test_setup_fails_udp, 0, 4);
 	tcase_add_test(tc, test_serve_connection_status);
 	tcase_add_test(tc, test_serve_datagram_status);
+	tcase_add_test(tc, test_default_handle_error);
 	tcase_add_test(tc, test_serve_unbound);
 	tcase_add_loop_test(tc, test_fork_child_status, 0, 3);
 	tcase_add_loop_test(tc, test_verify_false, 0, 4);
@@ -1173,6 +1295,7 @@ server_suite(void)
 	tcase_add_test(tc, test_listen_flags);
 	tcase_add_test(tc, test_options_defaults);
 	tcase_add_test(tc, test_unix_stale_and_live);
+	tcase_add_test(tc, test_unix_live_backlog_full);
 
 	tc = tc_new(s, "beyond_cpython", 45);
 	tcase_add_loop_test(tc, test_max_children, 0, 2);
