@@ -11,7 +11,7 @@ libsockserv_la_SOURCES = \
 	src/lib/thread.c \
 	src/lib/prefork.c
 libsockserv_la_CFLAGS = $(AM_CFLAGS) -pthread
-libsockserv_la_LDFLAGS = -version-info 1:0:1 -export-symbols-regex '^sockserv_' -pthread $(BIND_LDFLAGS)
+libsockserv_la_LDFLAGS = -version-info 2:0:2 -export-symbols-regex '^sockserv_' -pthread $(BIND_LDFLAGS)
 
 include_HEADERS += src/include/sockserv.h
 sockservincludedir = $(includedir)/sockserv
