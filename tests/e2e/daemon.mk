@@ -17,7 +17,6 @@ E2E_DAEMON_TESTS = \
 	tests/e2e/t-crashloop.sh \
 	tests/e2e/t-sigterm-drain.sh \
 	tests/e2e/t-sigterm-reload.sh \
-	tests/e2e/t-reload-storm.sh \
 	tests/e2e/t-daemon-mode.sh \
 	tests/e2e/t-valgrind-reload.sh
 
