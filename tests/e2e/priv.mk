@@ -7,6 +7,7 @@ EXTRA_DIST += tests/e2e/lib-priv.sh
 E2E_PRIV_TESTS = \
 	tests/e2e/t-priv-root-drop.sh \
 	tests/e2e/t-priv-service-user.sh \
+	tests/e2e/t-priv-every-process.sh \
 	tests/e2e/t-priv-strictmodes.sh \
 	tests/e2e/t-priv-nonroot.sh \
 	tests/e2e/t-acl-v4.sh \
