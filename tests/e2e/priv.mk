@@ -12,6 +12,7 @@ E2E_PRIV_TESTS = \
 	tests/e2e/t-priv-nonroot.sh \
 	tests/e2e/t-acl-v4.sh \
 	tests/e2e/t-acl-v6.sh \
+	tests/e2e/t-acl-mapped.sh \
 	tests/e2e/t-limits-per-source.sh \
 	tests/e2e/t-limits-timeout.sh \
 	tests/e2e/t-limits-max-children.sh \
