@@ -15,6 +15,7 @@ E2E_PRIV_TESTS = \
 	tests/e2e/t-acl-mapped.sh \
 	tests/e2e/t-limits-per-source.sh \
 	tests/e2e/t-limits-timeout.sh \
+	tests/e2e/t-limits-slowloris.sh \
 	tests/e2e/t-limits-max-children.sh \
 	tests/e2e/t-limits-emfile.sh
 
