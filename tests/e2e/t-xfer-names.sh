@@ -31,7 +31,7 @@ err 400 bad request
 ok 0
 EOW
 cmp -s "$W/out" "$W/want" || {
-	diff "$W/want" "$W/out" >&2; fail "replies differ"; }
+	diff "$W/want" "$W/out" >&2 || :; fail "replies differ"; }
 # NUL and control bytes in a line
 xraw "$XTCP" raw:7075742061006220310a list >"$W/out2"   # "put a\0b 1\n"
 [ "$(head -n 1 "$W/out2")" = "err 402 bad name" ] ||
@@ -52,7 +52,7 @@ done
 echo 'ok 0' >>"$W/want"
 xraw "$XTCP" "$@" list >"$W/out3"
 cmp -s "$W/out3" "$W/want" || {
-	diff "$W/want" "$W/out3" >&2; fail "bad names not refused"; }
+	diff "$W/want" "$W/out3" >&2 || :; fail "bad names not refused"; }
 # 241 bytes: refused without creating anything; 240: the limit, works.
 n240=$(printf '%0240d' 0 | tr 0 n)
 [ "$(xraw "$XTCP" "put ${n240}n 1" "get ${n240}n 0")" = "$(printf 'err 402 bad name\nerr 402 bad name')" ] ||
