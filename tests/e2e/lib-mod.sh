@@ -53,11 +53,15 @@ line printed.  Special forms:
                     of $XRAW_DATA (a file) from the offset the server
                     gave, and close the connection at once (a client
                     killed half-way)
+  hold:NAME:SIZE:GATE  send `put NAME SIZE', print the reply, send the
+                    first half of the SIZE bytes of $XRAW_DATA, print
+                    `sent', wait until the file GATE exists (30 s max),
+                    send the rest, print the reply line
   raw:HEX           send these bytes as they are (no newline added)
   long:N            send `put ' + N times `a' + ` 1' as one line
 Every socket operation gives up after 10 s.
 """
-import os, socket, sys
+import os, socket, sys, time
 
 
 def connect(t):
@@ -98,6 +102,23 @@ def main(a):
             print(r, flush=True)
             if r.startswith('err ') and f.read(1) == b'':
                 print('EOF', flush=True)
+            break
+        if req.startswith('hold:'):
+            _, name, size, gate = req.split(':', 3)
+            s.sendall(('put %s %s\n' % (name, size)).encode())
+            r = line(f)
+            print(r, flush=True)
+            if r != 'ok 0':
+                break
+            with open(os.environ['XRAW_DATA'], 'rb') as d:
+                data = d.read(int(size))
+            s.sendall(data[:len(data) // 2])
+            print('sent', flush=True)
+            end = time.time() + 30
+            while not os.path.exists(gate) and time.time() < end:
+                time.sleep(0.02)
+            s.sendall(data[len(data) // 2:])
+            print(line(f), flush=True)
             break
         if req.startswith('raw:'):
             s.sendall(bytes.fromhex(req[4:]))

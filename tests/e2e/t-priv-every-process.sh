@@ -178,19 +178,32 @@ service trial {
 }
 EOC
 kill -HUP "$DAEMON_PID"
-trial_child() {
-	local kid
-	for kid in $(children_of "$DAEMON_PID"); do
-		echo "$before" | grep -qx "$kid" || { echo "$kid"; return 0; }
-	done
-	return 1
-}
-wait_until 10 trial_child >/dev/null || fail "no trial child during the reload"
-kid=$(trial_child)
-expect_ident "$kid" "trial child" "$NUID" "$NGID"
-expect_caps "$kid" "trial child" "$NBS" "$NBS" "$ZERO" "$ZERO"
-[ "$(status_field "$kid" CapBnd)" = "$NBS" ] ||
-    fail "trial child: CapBnd $(status_field "$kid" CapBnd), expected $NBS"
+# The child lives 2 s: read its status at once, check it afterwards.
+python3 - "$DAEMON_PID" $before >"$T/trial" <<'PYEOF' || fail "no trial child during the reload"
+import os, sys, time
+master, before = sys.argv[1], set(sys.argv[2:])
+end = time.monotonic() + 10
+while time.monotonic() < end:
+    for p in os.listdir('/proc'):
+        if not p.isdigit() or p in before:
+            continue
+        try:
+            if open('/proc/%s/stat' % p).read().rsplit(')', 1)[1].split()[1] == master:
+                sys.stdout.write(open('/proc/%s/status' % p).read())
+                sys.exit(0)
+        except (OSError, IndexError):
+            continue
+    time.sleep(0.02)
+sys.exit(1)
+PYEOF
+field() { awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ +/, ""); print; exit }' "$T/trial"; }
+[ "$(field Uid | tr -s ' \t' ' ')" = "$NUID $NUID $NUID $NUID" ] &&
+    [ "$(field Gid | tr -s ' \t' ' ')" = "$NGID $NGID $NGID $NGID" ] ||
+    fail "trial child: Uid $(field Uid), Gid $(field Gid)"
+for f in CapEff:$NBS CapPrm:$NBS CapBnd:$NBS CapInh:$ZERO CapAmb:$ZERO; do
+	[ "$(field "${f%%:*}")" = "${f#*:}" ] ||
+	    fail "trial child: ${f%%:*} is $(field "${f%%:*}"), expected ${f#*:}"
+done
 wait_until 15 log_has '^reloaded ' || fail "the reload did not complete"
 stop_daemon TERM
 [ "$DAEMON_STATUS" = 0 ] || fail "daemon exited $DAEMON_STATUS after SIGTERM"
