@@ -3,8 +3,9 @@
 #
 #   XFER=$top_builddir/sockserv-xfer     the client under test
 #   start_xfer [OPTS]        a daemon with one xfer service on tcp and unix,
-#                            root $T/root, OPTS added to the xfer { } block;
-#                            sets XPORT, XTCP (127.0.0.1:PORT), XUNIX (path)
+#                            root $T/root, OPTS added to the xfer { } block,
+#                            mode $XMODE (fork if unset); sets XPORT, XTCP
+#                            (127.0.0.1:PORT), XUNIX (path)
 #   xraw TARGET REQ...       one connection; sends each REQ (see xraw.py
 #                            below), prints each reply line
 #   sha FILE                 the SHA-256 of FILE
@@ -33,6 +34,7 @@ log = "stderr"
 service files {
     listen  = { "tcp://127.0.0.1:$XPORT", "unix://$XUNIX" }
     module  = "xfer"
+    mode    = "${XMODE:-fork}"
     timeout = 20
     xfer { root = "$T/root" $* }
 }
@@ -51,11 +53,15 @@ line printed.  Special forms:
                     of $XRAW_DATA (a file) from the offset the server
                     gave, and close the connection at once (a client
                     killed half-way)
+  hold:NAME:SIZE:GATE  send `put NAME SIZE', print the reply, send the
+                    first half of the SIZE bytes of $XRAW_DATA, print
+                    `sent', wait until the file GATE exists (30 s max),
+                    send the rest, print the reply line
   raw:HEX           send these bytes as they are (no newline added)
   long:N            send `put ' + N times `a' + ` 1' as one line
 Every socket operation gives up after 10 s.
 """
-import os, socket, sys
+import os, socket, sys, time
 
 
 def connect(t):
@@ -78,8 +84,8 @@ def main(a):
     s = connect(a[0])
     f = s.makefile('rb')
     for req in a[1:]:
-        if req.startswith('put:'):
-            _, name, size, n = req.split(':')
+        if req.startswith('put:') or req.startswith('putall:'):
+            op, name, size, n = req.split(':')
             s.sendall(('put %s %s\n' % (name, size)).encode())
             r = line(f)
             print(r, flush=True)
@@ -89,8 +95,31 @@ def main(a):
             with open(os.environ['XRAW_DATA'], 'rb') as d:
                 d.seek(off)
                 s.sendall(d.read(int(n)))
-            s.close()
-            return 0
+            if op == 'put':
+                s.close()
+                return 0
+            r = line(f)
+            print(r, flush=True)
+            if r.startswith('err ') and f.read(1) == b'':
+                print('EOF', flush=True)
+            break
+        if req.startswith('hold:'):
+            _, name, size, gate = req.split(':', 3)
+            s.sendall(('put %s %s\n' % (name, size)).encode())
+            r = line(f)
+            print(r, flush=True)
+            if r != 'ok 0':
+                break
+            with open(os.environ['XRAW_DATA'], 'rb') as d:
+                data = d.read(int(size))
+            s.sendall(data[:len(data) // 2])
+            print('sent', flush=True)
+            end = time.time() + 30
+            while not os.path.exists(gate) and time.time() < end:
+                time.sleep(0.02)
+            s.sendall(data[len(data) // 2:])
+            print(line(f), flush=True)
+            break
         if req.startswith('raw:'):
             s.sendall(bytes.fromhex(req[4:]))
         elif req.startswith('long:'):

@@ -16,7 +16,10 @@ E2E_MODULE_TESTS = \
 	tests/e2e/t-xfer-partial-links.sh \
 	tests/e2e/t-xfer-busy.sh \
 	tests/e2e/t-xfer-progress.sh \
-	tests/e2e/t-xfer-client-errors.sh
+	tests/e2e/t-xfer-client-errors.sh \
+	tests/e2e/t-xfer-diskfull.sh \
+	tests/e2e/t-xfer-excess.sh \
+	tests/e2e/t-xfer-swap.sh
 TESTS += $(E2E_MODULE_TESTS)
 dist_check_SCRIPTS += $(E2E_MODULE_TESTS)
 EXTRA_DIST += tests/e2e/lib-mod.sh

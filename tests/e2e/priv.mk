@@ -7,6 +7,7 @@ EXTRA_DIST += tests/e2e/lib-priv.sh
 E2E_PRIV_TESTS = \
 	tests/e2e/t-priv-root-drop.sh \
 	tests/e2e/t-priv-service-user.sh \
+	tests/e2e/t-priv-every-process.sh \
 	tests/e2e/t-priv-strictmodes.sh \
 	tests/e2e/t-priv-nonroot.sh \
 	tests/e2e/t-priv-log-symlink.sh \
@@ -16,8 +17,10 @@ E2E_PRIV_TESTS = \
 	tests/e2e/t-priv-removable.sh \
 	tests/e2e/t-acl-v4.sh \
 	tests/e2e/t-acl-v6.sh \
+	tests/e2e/t-acl-mapped.sh \
 	tests/e2e/t-limits-per-source.sh \
 	tests/e2e/t-limits-timeout.sh \
+	tests/e2e/t-limits-slowloris.sh \
 	tests/e2e/t-limits-max-children.sh \
 	tests/e2e/t-limits-emfile.sh
 

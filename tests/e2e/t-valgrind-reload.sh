@@ -1,6 +1,8 @@
 #!/bin/sh
-# t-valgrind-reload: the master under valgrind across 20 reloads (modules
-# and listeners changing) and a clean shutdown has no definite leak.
+# t-valgrind-reload: the master under valgrind across 8 reloads (modules,
+# listeners and pool sizes changing; fork, prefork and thread services, so
+# that pool generations are made and retired) and a clean shutdown has no
+# error and no definite leak.
 . "$top_srcdir/tests/e2e/lib.sh"
 
 command -v valgrind >/dev/null 2>&1 || skip "valgrind not installed"
@@ -13,15 +15,27 @@ if ldd "$real" 2>/dev/null | grep -q 'lib[at]san\|libubsan' ||
 	skip "sanitizer build"
 fi
 
-pa=$(free_port) pb=$(free_port)
+pa=$(free_port) pb=$(free_port) pp=$(free_port) pt=$(free_port)
 conf=$T/sockserv.conf
-gen_conf() {	# even: a = echo; odd: a = upper and service b added
+gen_conf() {	# even: a = echo; odd: a = upper, service b added, pools grown
 	{
 		cat <<EOC
 service a {
 	listen = "tcp://127.0.0.1:$pa"
 	module = "$( [ $(($1 % 2)) = 0 ] && echo echo || echo upper)"
 	mode = "fork"
+}
+service p {
+	listen = "tcp://127.0.0.1:$pp"
+	module = "echo"
+	mode = "prefork"
+	workers = $((1 + $1 % 2))
+}
+service t {
+	listen = "tcp://127.0.0.1:$pt"
+	module = "echo"
+	mode = "thread"
+	max_children = $((10 + $1 % 2))
 }
 EOC
 		[ $(($1 % 2)) = 0 ] || cat <<EOC
@@ -51,19 +65,23 @@ wait_until 60 addr_ready "tcp://127.0.0.1:$pa" ||
 # last reloads only (every connection forks a child under valgrind).
 expect() { [ "$(echo_tcp 127.0.0.1 "$pa" hello 2>/dev/null)" = "$1" ]; }
 b_bound() { [ -n "$(listen_inode "$pb")" ]; }
-for i in $(seq 1 20); do
+for i in $(seq 1 8); do
 	gen_conf "$i"
 	kill -HUP "$DAEMON_PID"
 	if [ $((i % 2)) = 1 ]; then
 		wait_until 20 b_bound || fail "reload $i: service b not bound"
-		[ "$i" -gt 2 ] && [ "$i" -lt 19 ] || expect HELLO ||
+		[ "$i" -gt 2 ] && [ "$i" -lt 7 ] || expect HELLO ||
 		    fail "reload $i: service a not switched to upper"
 	else
 		wait_until 20 eval '! b_bound' ||
 		    fail "reload $i: service b not closed"
-		[ "$i" -gt 2 ] && [ "$i" -lt 19 ] || expect hello ||
+		[ "$i" -gt 2 ] && [ "$i" -lt 7 ] || expect hello ||
 		    fail "reload $i: service a not switched back to echo"
 	fi
+done
+for p in "$pp" "$pt"; do
+	[ "$(echo_tcp 127.0.0.1 "$p" pool 2>/dev/null)" = pool ] ||
+	    fail "port $p not served after the reloads"
 done
 master=$DAEMON_PID
 stop_daemon TERM 60

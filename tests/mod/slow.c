@@ -7,6 +7,8 @@
  * milliseconds, before it is echoed: the e2e scenarios use these to keep a
  * request in progress for exactly as long as they need (max_children,
  * graceful drain, reload while busy) without depending on timing luck.
+ * `slow { check_ms = N }' makes loading the configuration take N ms more
+ * (the check hook sleeps), so that a signal can arrive during a reload.
  */
 #include <sys/stat.h>
 
@@ -84,6 +86,15 @@ slow_dgram(struct sockserv_request *req)
 }
 
 static int
+slow_check(cfg_t *sec, const struct sockserv_module_env *env)
+{
+	(void)env;
+	if (sec != NULL)
+		slow_sleep_ms(cfg_getint(sec, "check_ms"));
+	return 0;
+}
+
+static int
 slow_init(const struct sockserv_module_env *env, void **state)
 {
 	long delay = 0;
@@ -96,6 +107,7 @@ slow_init(const struct sockserv_module_env *env, void **state)
 
 static cfg_opt_t slow_options[] = {
 	CFG_INT("delay_ms", 0, CFGF_NONE),
+	CFG_INT("check_ms", 0, CFGF_NONE),
 	CFG_END()
 };
 
@@ -113,6 +125,7 @@ const struct sockserv_module sockserv_module = {
 	.socktypes = SOCKSERV_MOD_STREAM | SOCKSERV_MOD_DGRAM,
 	.thread_safe = true,
 	.options = slow_options,
+	.check = slow_check,
 	.init = slow_init,
 	.stream = &slow_stream_handler,
 	.dgram = &slow_dgram_handler,

@@ -40,6 +40,10 @@ START_TEST(t_good)
 	ck_assert_int_eq(req("quit", &r), 0);
 	ck_assert_int_eq(r.cmd, XFER_QUIT);
 	ck_assert_int_eq(req("put a..b 0", &r), 0); /* dots inside: fine */
+	/* encoded traversal is a literal name inside root */
+	ck_assert_int_eq(req("put %2e%2e%2fx 1", &r), 0);
+	ck_assert_str_eq(r.name, "%2e%2e%2fx");
+	ck_assert_int_eq(req("put a\\..\\b 1", &r), 0);
 }
 END_TEST
 
@@ -52,6 +56,16 @@ START_TEST(t_bad)
 	ck_assert_int_eq(req("put a/b 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put .hidden 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put .. 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put . 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put /etc/passwd 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("get / 0", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put .part.x 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put ..%2fx 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put a\x01" "b 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put a\x1b 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put a\x7f 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put a\rb 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put \xff 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put a\tb 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put \xc3\xa9 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(
