@@ -179,6 +179,47 @@ acl_match_one(const struct acl_rule *rules, size_t n, int family,
 }
 
 /*
+ * The comparable part of a client address: family and 16 bytes, an
+ * IPv4-mapped IPv6 address folded to IPv4, so one dual-stack client is
+ * one client whichever listener it came through.  0 for anything else.
+ */
+int
+acl_peer_key(const struct sockaddr *sa, uint32_t key[4])
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	memset(key, 0, 4 * sizeof(key[0]));
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		memcpy(&key[0], &sin->sin_addr, 4);
+		return AF_INET;
+	}
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+	if (memcmp(sin6->sin6_addr.s6_addr, v4mapped_prefix, 12) == 0) {
+		memcpy(&key[0], &sin6->sin6_addr.s6_addr[12], 4);
+		return AF_INET;
+	}
+	memcpy(key, &sin6->sin6_addr, 16);
+	return AF_INET6;
+}
+
+bool
+acl_same_peer(const struct sockaddr *a, const struct sockaddr *b)
+{
+	uint32_t	 ka[4], kb[4];
+	int		 fa;
+
+	fa = acl_peer_key(a, ka);
+	return fa != 0 && fa == acl_peer_key(b, kb) &&
+	    memcmp(ka, kb, sizeof(ka)) == 0;
+}
+
+/*
  * True if the peer sa matches any of the n rules.  An IPv4-mapped IPv6
  * peer matches IPv4 rules (and IPv6 rules covering ::ffff:0:0/96).  A
  * peer of any other family matches nothing.

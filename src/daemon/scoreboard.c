@@ -300,35 +300,6 @@ scoreboard_idle(void)
 	atomic_store(&slot_self->state, SB_IDLE);
 }
 
-/*
- * The comparable part of a client address: family and 16 bytes, an
- * IPv4-mapped IPv6 address folded to IPv4.  0 for anything else.
- */
-static int
-sb_peer_key(const struct sockaddr *sa, uint32_t key[4])
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	memset(key, 0, 4 * sizeof(key[0]));
-	if (sa == NULL)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		sin = (const struct sockaddr_in *)(const void *)sa;
-		memcpy(&key[0], &sin->sin_addr, 4);
-		return AF_INET;
-	}
-	if (sa->sa_family != AF_INET6)
-		return 0;
-	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		memcpy(&key[0], &sin6->sin6_addr.s6_addr[12], 4);
-		return AF_INET;
-	}
-	memcpy(key, &sin6->sin6_addr, 16);
-	return AF_INET6;
-}
-
 static void
 sb_write_peer(struct sb_slot *s, int family, const uint32_t key[4])
 {
@@ -393,7 +364,7 @@ scoreboard_busy(const struct sockaddr *peer, bool count)
 
 	if (slot_self == NULL)
 		return 0;
-	family = sb_peer_key(peer, key);
+	family = acl_peer_key(peer, key);
 	sb_write_peer(slot_self, family, key);
 	atomic_store(&slot_self->last_ms, sb_now_ms());
 	atomic_store(&slot_self->state, SB_BUSY);

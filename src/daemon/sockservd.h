@@ -138,6 +138,14 @@ int	acl_parse(const char *cidr, struct acl_rule *out, char *err,
 bool	acl_match(const struct acl_rule *rules, size_t n,
 	    const struct sockaddr *sa);
 /*
+ * A client's address as family (AF_INET, AF_INET6; 0: not an IP peer)
+ * and 16 bytes, an IPv4-mapped IPv6 address folded to IPv4: the one
+ * notion of "same client" for max_per_source and the scoreboard.
+ */
+int	acl_peer_key(const struct sockaddr *sa, uint32_t key[4]);
+/* Same IP client (ports ignored, mapped addresses folded). */
+bool	acl_same_peer(const struct sockaddr *a, const struct sockaddr *b);
+/*
  * The admission decision; master (fork mode) and workers (prefork,
  * thread, sync) call this, not acl_match: deny wins; an empty allow list
  * allows all; a non-IP peer (Unix socket) is always admitted.  The

@@ -1201,29 +1201,6 @@ supervisor_count(const struct service *svc)
 	return n;
 }
 
-/* Same client address (the port differs per connection). */
-static bool
-sv_same_addr(const struct sockaddr *a, const struct sockaddr *b)
-{
-	const struct sockaddr_in	*a4, *b4;
-	const struct sockaddr_in6	*a6, *b6;
-
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET) {
-		a4 = (const struct sockaddr_in *)(const void *)a;
-		b4 = (const struct sockaddr_in *)(const void *)b;
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	}
-	if (a->sa_family == AF_INET6) {
-		a6 = (const struct sockaddr_in6 *)(const void *)a;
-		b6 = (const struct sockaddr_in6 *)(const void *)b;
-		return memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0;
-	}
-	return false;
-}
-
 int
 supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 {
@@ -1235,7 +1212,7 @@ supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 	LIST_FOREACH(c, &sv->children, entry)
 		if (c->kind == CHILD_CONN && c->peerlen > 0 &&
 		    sv_same_service(c->svc, svc) &&
-		    sv_same_addr((struct sockaddr *)&c->peer, peer))
+		    acl_same_peer((struct sockaddr *)&c->peer, peer))
 			n++;
 	return n;
 }

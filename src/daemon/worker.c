@@ -639,27 +639,6 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 
 /* ------------------------------------------------------- thread mode */
 
-static bool
-worker_same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
-{
-	const struct sockaddr_in	*a4, *b4;
-	const struct sockaddr_in6	*a6, *b6;
-
-	if (a->ss_family != b->sa_family)
-		return false;
-	if (b->sa_family == AF_INET) {
-		a4 = (const struct sockaddr_in *)(const void *)a;
-		b4 = (const struct sockaddr_in *)(const void *)b;
-		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	}
-	if (b->sa_family == AF_INET6) {
-		a6 = (const struct sockaddr_in6 *)(const void *)a;
-		b6 = (const struct sockaddr_in6 *)(const void *)b;
-		return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
-	}
-	return false;
-}
-
 /* The job is over: leave the table, wake the accept loop. */
 static void
 worker_job_done(struct wjob *j)
@@ -710,7 +689,8 @@ worker_job_start(struct worker *w, struct wjob *j)
 	pthread_mutex_lock(&w->lock);
 	if (j->fd >= 0 && w->svc->max_per_source > 0)
 		LIST_FOREACH(o, &w->jobs, entry)
-			if (o->fd >= 0 && worker_same_addr(&o->peer,
+			if (o->fd >= 0 && acl_same_peer(
+			    (struct sockaddr *)&o->peer,
 			    (struct sockaddr *)&j->peer))
 				same++;
 	if (same >= w->svc->max_per_source && w->svc->max_per_source > 0) {

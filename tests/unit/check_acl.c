@@ -210,6 +210,38 @@ START_TEST(match_empty_and_other_family)
 }
 END_TEST
 
+/* acl_same_peer on two numeric addresses (ports differ). */
+static bool
+same(const char *a, const char *b)
+{
+	struct sockaddr_storage	 sa;
+
+	sa = *peer(a);
+	((struct sockaddr_in *)&sa)->sin_port = htons(5000);
+	return acl_same_peer((struct sockaddr *)&sa,
+	    (struct sockaddr *)peer(b));
+}
+
+START_TEST(same_peer_folds_mapped)
+{
+	struct sockaddr_un	sun;
+
+	ck_assert(same("127.0.0.1", "127.0.0.1"));
+	ck_assert(same("127.0.0.1", "::ffff:127.0.0.1"));
+	ck_assert(same("::ffff:127.0.0.1", "127.0.0.1"));
+	ck_assert(same("::1", "::1"));
+	ck_assert(!same("127.0.0.1", "127.0.0.2"));
+	ck_assert(!same("::ffff:127.0.0.1", "::ffff:127.0.0.2"));
+	ck_assert(!same("::127.0.0.1", "127.0.0.1"));
+	ck_assert(!same("::1", "::2"));
+	/* Unix peers are no IP client: never "the same" for max_per_source. */
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert(!acl_same_peer((struct sockaddr *)&sun,
+	    (struct sockaddr *)&sun));
+}
+END_TEST
+
 /* acl_admit on a service with the given lists. */
 static bool
 admit(const char *const *allow, const char *const *deny, const char *addr)
@@ -291,6 +323,7 @@ acl_suite(void)
 	tcase_add_test(tc, match_v6);
 	tcase_add_test(tc, match_mapped);
 	tcase_add_test(tc, match_empty_and_other_family);
+	tcase_add_test(tc, same_peer_folds_mapped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("admit");
