@@ -579,11 +579,36 @@ put_receive(struct sockserv_io *io, int fd, uint64_t pos, uint64_t want,
 	return 0;
 }
 
-/* Make the finished partial the file `name', durably. */
+/*
+ * Is `name' in root still the file fd?  Whoever can write in root can
+ * swap a partial for a symlink or a FIFO while the upload runs; the
+ * rename is by name, so both ends of it are checked (-1, EXDEV, if not).
+ */
+static int
+still_ours(const struct xfer *x, int fd, const char *name)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) == -1 ||
+	    fstatat(x->rootfd, name, &b, AT_SYMLINK_NOFOLLOW) == -1)
+		return -1;
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	x->env->log(LOG_WARNING, "xfer: %s: %s/%s was replaced during the "
+	    "upload", x->env->service, x->root, name);
+	errno = EXDEV;
+	return -1;
+}
+
+/*
+ * Make the finished partial the file `name', durably.  The acknowledgement
+ * that follows is true: what `name' holds is the file received.
+ */
 static int
 put_commit(const struct xfer *x, int fd, const char *part, const char *name)
 {
-	if (fsync(fd) == -1 || quota_end(x, part, name, 1) == -1)
+	if (fsync(fd) == -1 || still_ours(x, fd, part) == -1 ||
+	    quota_end(x, part, name, 1) == -1 || still_ours(x, fd, name) == -1)
 		return -1;
 	return fsync(x->rootfd);
 }
