@@ -863,6 +863,7 @@ master_turn(void)
 	nfds_t		 n, i;
 	enum master_state before = master_state;
 	struct conf	*conf = master_conf;
+	int		 strays;
 
 	n = master_pollset(now);
 	if (poll(master_pfd, n, master_timeout(now)) == -1) {
@@ -877,12 +878,14 @@ master_turn(void)
 	if (master_state != MASTER_RUN) {
 		now = master_now();
 		/* Done once no child is left, not even an orphan it left. */
-		if (supervisor_live() == 0 && supervisor_kill_strays() == 0)
+		strays = supervisor_kill_strays();
+		if (supervisor_live() == 0 && strays == 0)
 			return false;
 		if (now >= master_deadline) {
 			if (master_state == MASTER_KILL) {
-				log_warnx("%d children would not die",
-				    supervisor_live());
+				log_warnx("%d children and %d processes they "
+				    "left would not die", supervisor_live(),
+				    strays);
 				return false;
 			}
 			master_stop(false);

@@ -241,6 +241,21 @@ safefile_root(struct safefile_walk *w, char *err, size_t errlen)
 	return safefile_check_dir(w, err, errlen);
 }
 
+/*
+ * One component, never followed if a symlink.  O_DIRECTORY first, since
+ * only a lookup that wants a directory triggers an automount there.
+ */
+static int
+safefile_component(int dirfd, const char *c)
+{
+	int	 fd;
+
+	fd = openat(dirfd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOTDIR)
+		fd = openat(dirfd, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
 /* One component c of a walk, the rest of the path at *restp. */
 static int
 safefile_step(struct safefile_walk *w, const char *c, char *todo,
@@ -256,8 +271,8 @@ safefile_step(struct safefile_walk *w, const char *c, char *todo,
 		    w->path, c, strerror(ENAMETOOLONG));
 	if (strcmp(c, "..") == 0)
 		fd = openat(w->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	else if ((fd = openat(w->fd, c, O_PATH | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1 && errno == ENOENT && (how & SAFEFILE_MKDIR))
+	else if ((fd = safefile_component(w->fd, c)) == -1 &&
+	    errno == ENOENT && (how & SAFEFILE_MKDIR))
 		fd = safefile_mkdir(w, c, last);
 	if (fd == -1 || fstat(fd, &st) == -1) {
 		safefile_fail(errno, err, errlen, "%s: %s", path,
@@ -346,6 +361,28 @@ safefile_check_file(const struct stat *st, char *err, size_t errlen)
 }
 
 /*
+ * openat(), creating the file only if it does not exist: with
+ * fs.protected_regular (systemd's default), O_CREAT on an existing file
+ * of another user in a sticky directory fails even for root, so a log or
+ * pidfile given to `user' in /tmp could not be opened at the next start.
+ */
+static int
+safefile_create(int dirfd, const char *name, int flags, mode_t mode)
+{
+	int	 fd, i;
+
+	for (i = 0; i < 4; i++) {
+		fd = openat(dirfd, name, flags & ~O_CREAT);
+		if (fd != -1 || errno != ENOENT || !(flags & O_CREAT))
+			return fd;
+		fd = openat(dirfd, name, flags | O_EXCL, mode);
+		if (fd != -1 || errno != EEXIST)
+			return fd;
+	}
+	return -1;	/* EEXIST: it keeps coming and going */
+}
+
+/*
  * Open name in dirfd (from safefile_opendir) with flags (O_CREAT and an
  * access mode) and O_NOFOLLOW, O_NOCTTY, O_NONBLOCK and O_CLOEXEC: never
  * through a symlink, never blocking on a FIFO.  It must pass the file
@@ -359,8 +396,8 @@ safefile_openat(int dirfd, const char *name, int flags, mode_t mode,
 	struct stat	 st;
 	int		 fd;
 
-	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
-	    O_CLOEXEC, mode);
+	fd = safefile_create(dirfd, name, flags | O_NOFOLLOW | O_NOCTTY |
+	    O_NONBLOCK | O_CLOEXEC, mode);
 	if (fd == -1 && errno == ELOOP)
 		return safefile_fail(EPERM, err, errlen,
 		    "a symbolic link, not followed");
@@ -378,6 +415,11 @@ safefile_openat(int dirfd, const char *name, int flags, mode_t mode,
 	    (st.st_uid != safefile_uid || st.st_gid != safefile_gid) &&
 	    fchown(fd, safefile_uid, safefile_gid) == -1) {
 		safefile_fail(errno, err, errlen, "chown: %s", strerror(errno));
+		goto fail;
+	}
+	/* Checked: now a device (the console) must not drop log lines. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		safefile_fail(errno, err, errlen, "%s", strerror(errno));
 		goto fail;
 	}
 	return fd;

@@ -15,7 +15,8 @@
  * read or written) is seen, and an idle program is sent SIGTERM, then
  * SIGKILL a second later, and reaped.  So is a program whose client
  * reset the connection (an error on it: the client is gone), in either
- * case; an orderly close is only an EOF, as in inetd.  A keeper that is
+ * case, unless its request is still queued to be read; an orderly close
+ * is only an EOF, as in inetd.  A keeper that is
  * itself killed (the end of a drain) cannot sweep: the program dies
  * with it (PR_SET_PDEATHSIG), and what is left of the group is the
  * master's, a subreaper too, to kill.  In fork mode the keeper then
@@ -27,6 +28,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -337,6 +339,7 @@ struct keeper {
 	size_t c2plen, c2poff, p2clen, p2coff;
 	int conn_eof, prog_eof;
 	int conn_hup; /* the connection is closed both ways */
+	int conn_err; /* the client reset, its last bytes still queued */
 	struct timespec last; /* last byte moved */
 };
 
@@ -486,9 +489,27 @@ conn_pollfd(const struct keeper *k)
 
 	if (k->relay)
 		p.events = (short)relay_events(k, k->conn);
-	if (k->conn_hup && p.events == 0)
-		p.fd = -1;
+	if ((k->conn_hup || k->conn_err) && !(p.events & POLLIN))
+		p.fd = -1; /* a pending error would wake us without end */
 	return p;
+}
+
+/*
+ * An error on the connection: the client reset or vanished.  With nothing
+ * of its left to read, it is gone and so is the program's purpose.  But a
+ * client that writes its request and closes without reading (a banner,
+ * say) resets too, and its request is still queued: the program reads it
+ * and runs on, the connection no longer watched, as after an EOF.
+ */
+static int
+conn_gone(struct keeper *k)
+{
+	int n;
+
+	if (ioctl(k->conn, FIONREAD, &n) == -1 || n <= 0)
+		return 1;
+	k->conn_err = 1;
+	return 0;
 }
 
 /*
@@ -522,7 +543,7 @@ keeper_watch(struct keeper *k)
 			err_read(k);
 		if (pfd[0].revents != 0)
 			return 0;
-		if (pfd[2].revents & POLLERR)
+		if ((pfd[2].revents & POLLERR) && conn_gone(k))
 			return 2;
 		if (pfd[2].revents & POLLHUP)
 			k->conn_hup = 1;

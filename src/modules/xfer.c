@@ -336,8 +336,8 @@ resv_live(const struct xfer *x, const char *name)
 	snprintf(part, sizeof(part), "%s%s", XFER_PART_PREFIX, name);
 	fd = openat(x->rootfd, part,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1)
-		return 0;
+	if (fd == -1) /* only a partial that is gone ended; EMFILE did not */
+		return errno != ENOENT;
 	live = flock(fd, LOCK_SH | LOCK_NB) == -1;
 	close(fd);
 	return live;

@@ -152,6 +152,12 @@ _sanitizer_reports() {
 	    "$DAEMON_LOG" 2>/dev/null
 }
 
+# on_exit CMD: run CMD (a string, eval'ed) at exit, after the processes
+# are stopped; for state outside $T a test changed and must restore.
+_ON_EXIT=
+on_exit() { _ON_EXIT="$_ON_EXIT
+$1"; }
+
 _cleanup() {
 	local rc=$? p all=
 	set +e
@@ -166,6 +172,7 @@ _cleanup() {
 	for p in $all; do
 		wait_until 3 eval "! alive $p" || kill -KILL "$p" 2>/dev/null
 	done
+	eval "$_ON_EXIT"
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		_log_tail
 	fi

@@ -113,7 +113,12 @@ wait_until 10 eval '[ "$(nfd)" = "$fd0" ]' ||
     fail "master holds $(nfd) fds after the storm, $fd0 before: $(ls -l /proc/$DAEMON_PID/fd | tail -n +2 | head -n 20)"
 rss1=$(rss)
 note "after: $(nfd) fds, VmRSS $rss1 kB"
-[ "$rss1" -le $((rss0 + 512)) ] ||
-    fail "master VmRSS grew from $rss0 to $rss1 kB in 200 reloads"
+# AddressSanitizer keeps freed memory in quarantine instead of reusing
+# it, so RSS grows there without a leak; LeakSanitizer checks leaks in
+# that build, and this bound (and t-valgrind-reload) in the plain one.
+if [ -z "${SOCKSERV_SANITIZERS:-}" ]; then
+	[ "$rss1" -le $((rss0 + 512)) ] ||
+	    fail "master VmRSS grew from $rss0 to $rss1 kB in 200 reloads"
+fi
 stop_daemon TERM
 [ "$DAEMON_STATUS" = 0 ] || fail "daemon exited $DAEMON_STATUS after SIGTERM"
