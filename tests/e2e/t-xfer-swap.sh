@@ -33,11 +33,13 @@ quick "$XFER" "$XTCP" put "$W/new" fifo >/dev/null || fail "put over a FIFO"
 [ -f "$T/root/fifo" ] && [ "$(cat "$T/root/fifo")" = new ] ||
     fail "the FIFO was not replaced by the upload"
 
-# Four slow uploads; each is swapped once its partial holds 100 kB.
+# Four slow uploads (5 s each: the swaps and the gets below must come
+# well before the end, even on a loaded machine); each is swapped once
+# its partial holds 100 kB.
 head -c 700000 /dev/urandom >"$W/data"
 want=$(sha "$W/data")
 for n in plink pfifo2 flink ffifo; do
-	bg "$XFER" -r 350k "$XTCP" put "$W/data" "$n" >"$W/$n.out" 2>&1
+	bg "$XFER" -r 140k "$XTCP" put "$W/data" "$n" >"$W/$n.out" 2>&1
 	echo $! >"$W/$n.pid"
 done
 grown() { [ "$(stat -c %s "$T/root/.part.$1" 2>/dev/null || echo 0)" -ge 100000 ]; }
