@@ -19,6 +19,7 @@
 
 #include <confuse.h>
 
+#include "os.h"
 #include "sockserv.h"
 #include "sockserv/module.h"
 
@@ -335,7 +336,7 @@ struct fault {
 	uint64_t		 until;		/* ms: paused until; 0: not */
 };
 enum fault_kind fault_kind(int err);
-/* now: ms, CLOCK_MONOTONIC; fmt...: the context of a report */
+/* now: ms, os_monotonic_ms(); fmt...: the context of a report */
 void	fault_hit(struct fault *f, uint64_t now, int err, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	fault_pause(struct fault *f, uint64_t now);	/* no report */
@@ -410,7 +411,7 @@ struct child {
 	int			 slot;		/* scoreboard slot; -1 */
 	struct sockaddr_storage	 peer;		/* CHILD_CONN */
 	socklen_t		 peerlen;
-	struct timespec		 started;
+	double			 started;	/* os_monotonic() */
 	bool			 retiring;
 	struct sv_pool		*pool;		/* CHILD_WORKER: its pool */
 	int			 sock;		/* CHILD_SPARE: our end; -1 */

@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sockservd.h"
@@ -190,15 +189,6 @@ worker_drain_wake(void)
 
 /* ------------------------------------------------------------- common */
 
-static double
-worker_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 worker_handle_error(struct sockserv_server *srv,
     struct sockserv_request *req)
@@ -282,7 +272,7 @@ worker_log_request(const struct service *svc, const struct sockaddr *sa,
 		return;		/* per request: format nothing for nobody */
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
 	log_info("service %s: %s pid %ld duration %.3fs status %d",
-	    svc->name, client, (long)getpid(), worker_now() - t0, rv);
+	    svc->name, client, (long)getpid(), os_monotonic() - t0, rv);
 }
 
 static void
@@ -567,7 +557,7 @@ worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
 	w_busy = 1;
 	if (w_retire)
 		worker_drop_listeners_now();
-	t0 = worker_now();
+	t0 = os_monotonic();
 	rv = sockserv_serve_connection(srv, fd, sa, len);
 	worker_log_request(svc, sa, len, t0, rv);
 	w->served++;
@@ -578,7 +568,7 @@ worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
 static uint64_t
 worker_ms(void)
 {
-	return (uint64_t)(worker_now() * 1000);
+	return (uint64_t)(os_monotonic() * 1000);
 }
 
 /*
@@ -628,7 +618,7 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 		return true;
 	}
 	(void)scoreboard_busy((struct sockaddr *)&ss, false);
-	t0 = worker_now();
+	t0 = os_monotonic();
 	rv = sockserv_serve_datagram(srv, w_pkt, (size_t)n,
 	    (struct sockaddr *)&ss, len);
 	worker_log_request(w->svc, (struct sockaddr *)&ss, len, t0, rv);
@@ -658,7 +648,7 @@ static void *
 worker_thread(void *arg)
 {
 	struct wjob	*j = arg;
-	double		 t0 = worker_now();
+	double		 t0 = os_monotonic();
 	int		 rv;
 
 	if (j->fd >= 0)
