@@ -623,14 +623,6 @@ master_pollset(uint64_t now)
 
 /* --------------------------------------------------------- generations */
 
-/* Drop the master's reference on a generation (see sockservd.h). */
-static void
-master_conf_unref(struct conf *conf)
-{
-	if (conf != NULL)
-		conf_free(conf);
-}
-
 /*
  * Start the pools of conf's prefork, thread and sync services, and the
  * spares of its fork-mode services (fork_ahead).
@@ -760,7 +752,7 @@ master_reload(void)
 	(void)master_start_pools(new);
 	supervisor_retire_conf(old);
 	master_prune();
-	master_conf_unref(old);
+	conf_free(old);		/* the master's reference */
 	log_notice("reloaded %s", opt_config);
 	master_notify("READY=1");
 	master_trim();
@@ -913,7 +905,7 @@ static void
 master_cleanup(void)
 {
 	master_close_all();
-	master_conf_unref(master_conf);
+	conf_free(master_conf);
 	master_conf = NULL;
 	supervisor_fini();
 	arena_free(master_pfd);

@@ -214,7 +214,7 @@ struct conf {
 	int			 log_level;	/* syslog priority */
 	int			 shutdown_timeout;
 	struct service_list	 services;
-	int			 refs;		/* live generations using it */
+	int			 refs;		/* its holders: see conf_free */
 };
 
 /*
@@ -224,6 +224,16 @@ struct conf {
  * if there was any.
  */
 struct conf	*conf_load(const char *path);
+/*
+ * Who holds a conf (conf->refs counts them): the master, the one that
+ * conf_load() returns, until a reload has replaced that conf or the
+ * daemon exits; and supervisor.c's record of the conf's generation
+ * (struct sv_gen), one more taken when the record is made, until the
+ * generation is retired, or its conf no longer the master's, and its
+ * last child is reaped.  A child holds none: its generation outlives it.
+ * Each holder lets go with conf_free(), which frees on the last; it
+ * never closes svc->fds, since the listeners belong to the master.
+ */
 void		 conf_free(struct conf *conf);
 const char	*conf_mode_name(enum svc_mode mode);
 
@@ -369,15 +379,6 @@ struct listener {
 };
 TAILQ_HEAD(listener_list, listener);
 
-/*
- * Reference protocol for struct conf (conf->refs): conf_load returns a
- * conf with refs == 1, the master's reference on the generation it
- * serves, dropped with conf_free() once a reload has replaced it or at
- * exit.  supervisor.c takes one per child it forks (conf->refs++ at fork)
- * and drops it with conf_free() when the child is reaped; conf_free
- * frees on the last reference.  conf_free never closes svc->fds: the
- * listeners belong to the master.
- */
 int	master_run(struct conf *conf);		/* returns the exit status */
 /*
  * For supervisor.c, in a freshly forked child before anything else:
@@ -392,7 +393,8 @@ void	master_child_close(const struct service *keep_svc, int keep_fd);
 /*
  * The table of every process the master forked: per-connection children
  * (fork mode) and pool workers (prefork, thread, sync).  Each refers to
- * the configuration generation it was started with (conf->refs).
+ * the configuration generation it was started with, which holds the
+ * reference on that conf (see conf_free).
  */
 /*
  * CHILD_SPARE: a fork-mode child forked ahead (fork_ahead), initialised

@@ -7,10 +7,10 @@
  * one record per configuration generation (struct sv_gen: the conf, its
  * scoreboard region, whether a reload retired it) and one per service of
  * that generation (struct sv_pool: live counts, spawn rate, back-off).
- * A generation holds one reference on its conf (conf->refs, see
- * master.c's protocol in sockservd.h) from its creation until it is
- * destroyed: once it is retired, or its conf otherwise unused, and its
- * last child is reaped.
+ * A generation holds one reference on its conf (the rule is stated
+ * beside conf_free in sockservd.h) from its creation until it is
+ * destroyed: once it is retired, or its conf no longer the master's, and
+ * its last child is reaped.
  *
  * All of it lives in the arena (arena.c), which children do not inherit:
  * in fork mode the master updates it for every connection while other
@@ -227,8 +227,7 @@ sv_gen_destroy(struct sv_gen *g)
 {
 	int	 i;
 
-	if (--g->conf->refs == 0)
-		conf_free(g->conf);
+	conf_free(g->conf);
 	LIST_REMOVE(g, entry);
 	scoreboard_free(g->sb);
 	for (i = 0; i < g->npools; i++)
@@ -381,7 +380,7 @@ sv_child_drop(struct child *c)
 		c->pool->nworkers--;
 	sv_sock_close(c);
 	arena_free(c);
-	/* refs 1: the generation's own; the master has moved on. */
+	/* refs 1: the generation's own; the master has let go of it. */
 	if (--g->nchildren == 0 && (g->retired || conf->refs == 1))
 		sv_gen_destroy(g);
 }
