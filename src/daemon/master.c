@@ -427,7 +427,7 @@ master_child_close(const struct service *keep_svc, int keep_fd)
 	}
 	/* Else a spare would not see EOF when the master lets it go. */
 	supervisor_child_close();
-	pidfile_child();
+	daemonize_child();
 }
 
 /* ------------------------------------------------------------ admission */
@@ -716,7 +716,7 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 static void
 master_trim(void)
 {
-	code_pages_advise(MADV_DONTNEED);
+	arena_code_advise(MADV_DONTNEED);
 }
 
 /*
@@ -991,7 +991,7 @@ master_run(struct conf *conf)
 	log_notice("stopped");
 	status = 0;
 out:
-	pidfile_remove();
+	daemonize_pidfile_remove();
 	master_cleanup();
 	return status;
 }

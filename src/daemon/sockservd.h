@@ -50,9 +50,10 @@ void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	fatal(const char *fmt, ...)
+/* A worker's or child's last words: log_warn/log_warnx, then _exit(1). */
+void	log_fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
-void	fatalx(const char *fmt, ...)
+void	log_fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /* ---------------------------------------------------------- module.c */
@@ -268,9 +269,6 @@ int		 conf_scan(char *buf, size_t len, int *line, char *err,
 int	priv_check_config(const struct conf *conf);	/* exit 77 cases */
 int	priv_drop_master(const struct conf *conf);
 int	priv_drop_child(const struct service *svc);
-/* StrictModes: refuse files writable by others when running as root. */
-int	priv_check_file(int fd, const char *path, bool group_ok, char *err,
-	    size_t errlen);
 
 /* ------------------------------------------------------------ arena.c */
 
@@ -284,7 +282,7 @@ void	*arena_calloc(size_t n, size_t size);
 void	 arena_free(void *p);
 void	 arena_release(void);
 /* madvise() the code segments of every loaded object (see arena.c). */
-void	 code_pages_advise(int advice);
+void	 arena_code_advise(int advice);
 
 /* ----------------------------------------------------------- signal.c */
 
@@ -309,9 +307,10 @@ void	daemonize_note(const char *fmt, ...)	/* a line for the launcher */
 	    __attribute__((format(printf, 1, 2)));
 void	daemonize_ready(void);		/* tell the waiting parent: serving */
 void	daemonize_fail(int status);	/* tell it: failed with status */
-int	pidfile_open(const char *path);	/* EPERM: refused (safefile.c) */
-void	pidfile_remove(void);
-void	pidfile_child(void);	/* in a forked child: close the pidfile and
+/* EPERM: a refused location (safefile.c); EAGAIN: another instance. */
+int	daemonize_pidfile_open(const char *path);
+void	daemonize_pidfile_remove(void);
+void	daemonize_child(void);	/* in a forked child: close the pidfile and
 				   readiness fds, never remove the file */
 
 /* ------------------------------------------------------------ main.c */

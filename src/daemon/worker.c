@@ -234,10 +234,8 @@ worker_server(const struct service *svc, int lfd, int socktype)
 	worker_options(svc, &opt);
 	srv = sockserv_server_new_fd(lfd,
 	    worker_handler(svc->module->desc, socktype), &opt);
-	if (srv == NULL) {
-		log_warn("service %s: server", svc->name);
-		_exit(1);
-	}
+	if (srv == NULL)
+		log_fatal("service %s: server", svc->name);
 	sockserv_server_set_hooks(srv, &worker_hooks);
 	return srv;
 }
@@ -254,11 +252,9 @@ worker_module_init(struct service *svc)
 
 	if (priv_drop_child(svc) == -1)
 		_exit(1);		/* priv.c said what failed */
-	if (mod->init != NULL && mod->init(&svc->env, &state) == -1) {
-		log_warnx("service %s: module %s: init failed", svc->name,
+	if (mod->init != NULL && mod->init(&svc->env, &state) == -1)
+		log_fatalx("service %s: module %s: init failed", svc->name,
 		    mod->name);
-		_exit(1);
-	}
 	return state;
 }
 
@@ -411,7 +407,7 @@ worker_spare_warm(struct sockserv_server *srv)
 	size_t		 i;
 
 #ifdef MADV_POPULATE_READ
-	code_pages_advise(MADV_POPULATE_READ);
+	arena_code_advise(MADV_POPULATE_READ);
 #endif
 	for (i = 0; i < sizeof(stack); i += 4096)
 		stack[i] = 0;
@@ -487,10 +483,8 @@ worker_pool_setup(struct worker *w, struct service *svc)
 
 	if ((w->srv = calloc(svc->naddrs, sizeof(*w->srv))) == NULL ||
 	    (w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (w->ep_wake = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		log_warn("service %s: worker", svc->name);
-		_exit(1);
-	}
+	    (w->ep_wake = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		log_fatal("service %s: worker", svc->name);
 	for (i = 0; i < svc->naddrs; i++) {
 		if (svc->fds[i] < 0 || worker_handler(w->mod,
 		    svc->addrs[i].socktype) == NULL)
@@ -506,10 +500,8 @@ worker_pool_setup(struct worker *w, struct service *svc)
 		ev.events = EPOLLIN |
 		    (svc->mode == MODE_PREFORK ? EPOLLEXCLUSIVE : 0);
 		ev.data.u32 = (uint32_t)i;
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, svc->fds[i], &ev) == -1) {
-			log_warn("service %s: epoll", svc->name);
-			_exit(1);
-		}
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, svc->fds[i], &ev) == -1)
+			log_fatal("service %s: epoll", svc->name);
 		/* Datagram listeners stay: a reply in hand goes out on them. */
 		if (svc->addrs[i].socktype == SOCK_STREAM &&
 		    w_nlfds < WORKER_MAXLFDS) {
@@ -521,10 +513,8 @@ worker_pool_setup(struct worker *w, struct service *svc)
 	ev.events = EPOLLIN;
 	ev.data.u32 = WAKE_TAG;
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w_wake[0], &ev) == -1 ||
-	    epoll_ctl(w->ep_wake, EPOLL_CTL_ADD, w_wake[0], &ev) == -1) {
-		log_warn("service %s: epoll", svc->name);
-		_exit(1);
-	}
+	    epoll_ctl(w->ep_wake, EPOLL_CTL_ADD, w_wake[0], &ev) == -1)
+		log_fatal("service %s: epoll", svc->name);
 	w->state = worker_module_init(svc);
 	for (i = 0; i < svc->naddrs; i++)
 		if (w->srv[i] != NULL)
@@ -865,8 +855,7 @@ worker_loop(struct worker *w)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("service %s: epoll_wait", w->svc->name);
-			_exit(1);
+			log_fatal("service %s: epoll_wait", w->svc->name);
 		}
 		for (k = 0; k < n; k++) {
 			if (ev[k].data.u32 == WAKE_TAG) {
@@ -896,10 +885,8 @@ worker_pool(struct service *svc, int slot)
 {
 	struct worker	 w;
 
-	if (pipe2(w_wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		log_warn("service %s: worker pipe", svc->name);
-		_exit(1);
-	}
+	if (pipe2(w_wake, O_CLOEXEC | O_NONBLOCK) == -1)
+		log_fatal("service %s: worker pipe", svc->name);
 	worker_signals();
 	signal_reset_child();
 	w_svc = svc;
