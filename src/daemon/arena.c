@@ -17,6 +17,9 @@
  * number of children) and unmapped by arena_release().  Larger objects get a
  * mapping of their own.  Every object is zeroed.  Single-threaded: the
  * master only.
+ *
+ * The other page-table lever on the cost of a fork lives here too:
+ * arena_code_advise() maps or drops the code pages of every loaded object.
  */
 #include "config.h"
 
@@ -206,7 +209,7 @@ arena_release(void)
 
 /* dl_iterate_phdr: advise the code segments of one loaded object. */
 static int
-code_pages_object(struct dl_phdr_info *info, size_t size, void *arg)
+arena_code_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	uintptr_t	 pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
 	int		 i, advice = *(const int *)arg;
@@ -236,7 +239,7 @@ code_pages_object(struct dl_phdr_info *info, size_t size, void *arg)
  * with one fault each).  Advice the kernel does not know is ignored.
  */
 void
-code_pages_advise(int advice)
+arena_code_advise(int advice)
 {
-	(void)dl_iterate_phdr(code_pages_object, &advice);
+	(void)dl_iterate_phdr(arena_code_object, &advice);
 }

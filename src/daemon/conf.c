@@ -1484,7 +1484,6 @@ out:
 	free(buf);
 	conf_flush();
 	if (cx.errors > 0 && conf != NULL) {
-		conf->refs = 1;
 		conf_free(conf);
 		conf = NULL;
 	}

@@ -306,7 +306,7 @@ pidfile_lock(int fd, const char *path)
  * EAGAIN meaning another instance holds it, EPERM a refused location.
  */
 int
-pidfile_open(const char *path)
+daemonize_pidfile_open(const char *path)
 {
 	char	 err[SAFEFILE_ERRLEN];
 	int	 fd, dirfd, saved;
@@ -341,7 +341,7 @@ fail:
  * once.
  */
 void
-pidfile_remove(void)
+daemonize_pidfile_remove(void)
 {
 	struct stat	 st;
 
@@ -365,7 +365,7 @@ pidfile_remove(void)
  * before it is ready still gives its launcher EOF.
  */
 void
-pidfile_child(void)
+daemonize_child(void)
 {
 	/* Closed, not reset: a child writing a variable costs it a fault. */
 	if (ready_fd != -1)

@@ -438,30 +438,32 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Log at LOG_CRIT (never filtered) and exit 1.  Only before serving. */
+/*
+ * In a worker or child: log as log_warn() (log_fatalx: log_warnx()) and
+ * leave with _exit(1).  Fatal to this process only, which the master
+ * reaps and replaces, hence a warning; and _exit, because the atexit
+ * handlers and stdio buffers it inherited are the master's.
+ */
 void
-fatal(const char *fmt, ...)
+log_fatal(const char *fmt, ...)
 {
 	va_list ap;
 	int saved = errno;
 
 	va_start(ap, fmt);
-	log_vlog_errno(LOG_CRIT, saved, "fatal: ", fmt, ap);
+	if (LOG_WARNING <= log_maxprio)
+		log_vlog_errno(LOG_WARNING, saved, "", fmt, ap);
 	va_end(ap);
-	exit(1);
+	_exit(1);
 }
 
 void
-fatalx(const char *fmt, ...)
+log_fatalx(const char *fmt, ...)
 {
-	char msg[LOG_LINEMAX];
 	va_list ap;
-	int n;
 
-	n = snprintf(msg, sizeof(msg), "fatal: ");
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	log_vlog(LOG_WARNING, fmt, ap);
 	va_end(ap);
-	log_emit(LOG_CRIT, msg);
-	exit(1);
+	_exit(1);
 }

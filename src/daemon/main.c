@@ -138,7 +138,7 @@ main_pidfile(const struct conf *conf)
 	path = opt_pidfile != NULL ? opt_pidfile : conf->pidfile;
 	if (path == NULL)
 		return 0;
-	if (pidfile_open(path) == 0)
+	if (daemonize_pidfile_open(path) == 0)
 		return 0;
 	if (errno != EAGAIN && errno != EPERM && opt_foreground &&
 	    opt_pidfile == NULL) {
@@ -180,7 +180,7 @@ main(int argc, char *argv[])
 	/* Files the master makes before the switch go to that user. */
 	if (conf->user != NULL && geteuid() == 0)
 		safefile_set_user(conf->uid, conf->gid);
-	code_pages_advise(MADV_DONTNEED);	/* the parser's: see master_trim */
+	arena_code_advise(MADV_DONTNEED);	/* the parser's: see master_trim */
 
 	if (!opt_foreground && daemonize_start() == -1) {
 		log_warn("cannot become a daemon");
@@ -198,6 +198,6 @@ main(int argc, char *argv[])
 	status = master_run(conf);
 	if (status != 0)
 		daemonize_fail(status);
-	pidfile_remove();
+	daemonize_pidfile_remove();
 	return status;
 }

@@ -26,7 +26,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -39,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_SYSTEMD
@@ -74,15 +72,6 @@ static size_t			 master_npfd;		/* allocated */
 
 static unsigned char		*master_pkt;		/* datagram buffer */
 
-static uint64_t
-master_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The smaller of two poll timeouts, where -1 means none. */
 static int
 master_min_timeout(int a, int b)
@@ -109,14 +98,10 @@ static void
 master_notify(const char *state)
 {
 #ifdef HAVE_SYSTEMD
-	struct timespec	 ts;
-
 	if (strcmp(state, "RELOADING=1") == 0) {
 		/* Type=notify-reload wants the time of the request too. */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
 		(void)sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		    (unsigned long long)ts.tv_sec * 1000000ULL +
-		    (unsigned long long)ts.tv_nsec / 1000ULL);
+		    (unsigned long long)(os_monotonic() * 1e6));
 	} else
 		(void)sd_notify(0, state);
 #else
@@ -442,7 +427,7 @@ master_child_close(const struct service *keep_svc, int keep_fd)
 	}
 	/* Else a spare would not see EOF when the master lets it go. */
 	supervisor_child_close();
-	pidfile_child();
+	daemonize_child();
 }
 
 /* ------------------------------------------------------------ admission */
@@ -457,7 +442,7 @@ master_refuse(struct listener *l, const struct sockaddr *sa, socklen_t len,
     const char *why)
 {
 	char		 peer[SOCKSERV_ADDRSTRLEN];
-	uint64_t	 now = master_now();
+	uint64_t	 now = os_monotonic_ms();
 
 	if (l->refused == 0 && now - l->refused_at >= MASTER_REFUSE_WINDOW) {
 		if (sockserv_sockaddr_format(sa, len, peer, sizeof(peer)) < 0)
@@ -523,7 +508,7 @@ master_take_failed(struct listener *l, const char *call)
 	case FAULT_SKIP:
 		return true;
 	case FAULT_PAUSE:
-		fault_hit(&l->fault, master_now(), errno, "service %s: %s: %s",
+		fault_hit(&l->fault, os_monotonic_ms(), errno, "service %s: %s: %s",
 		    l->svc->name, l->url, call);
 		break;
 	case FAULT_EMPTY:
@@ -537,7 +522,7 @@ static void
 master_took(struct listener *l, const char *call)
 {
 	if (FAULT_ACTIVE(&l->fault))
-		fault_clear(&l->fault, master_now(), "service %s: %s: %s",
+		fault_clear(&l->fault, os_monotonic_ms(), "service %s: %s: %s",
 		    l->svc->name, l->url, call);
 }
 
@@ -571,7 +556,7 @@ master_accept(struct listener *l)
 		/* It closes fd; a fork failure is logged there. */
 		if (supervisor_fork_conn(master_conf, l->svc, fd, sa, len)
 		    == -1) {
-			fault_pause(&l->fault, master_now());
+			fault_pause(&l->fault, os_monotonic_ms());
 			return;
 		}
 		master_took(l, "accept");
@@ -601,7 +586,7 @@ master_recv(struct listener *l)
 			continue;
 		if (supervisor_fork_dgram(master_conf, l->svc, l->fd,
 		    master_pkt, (size_t)n, sa, len) == -1) {
-			fault_pause(&l->fault, master_now());
+			fault_pause(&l->fault, os_monotonic_ms());
 			return;
 		}
 		master_took(l, "recvfrom");
@@ -637,14 +622,6 @@ master_pollset(uint64_t now)
 }
 
 /* --------------------------------------------------------- generations */
-
-/* Drop the master's reference on a generation (see sockservd.h). */
-static void
-master_conf_unref(struct conf *conf)
-{
-	if (conf != NULL)
-		conf_free(conf);
-}
 
 /*
  * Start the pools of conf's prefork, thread and sync services, and the
@@ -688,7 +665,7 @@ master_trial_load(void)
 		master_child_close(NULL, -1);
 		_exit(conf_load(opt_config) != NULL ? 0 : EXIT_CONFIG);
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pidfd = os_pidfd_open(pid);
 	if (pidfd != -1) {
 		pfd.fd = pidfd;
 		pfd.events = POLLIN;
@@ -739,7 +716,7 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 static void
 master_trim(void)
 {
-	code_pages_advise(MADV_DONTNEED);
+	arena_code_advise(MADV_DONTNEED);
 }
 
 /*
@@ -775,7 +752,7 @@ master_reload(void)
 	(void)master_start_pools(new);
 	supervisor_retire_conf(old);
 	master_prune();
-	master_conf_unref(old);
+	conf_free(old);		/* the master's reference */
 	log_notice("reloaded %s", opt_config);
 	master_notify("READY=1");
 	master_trim();
@@ -786,7 +763,7 @@ master_reload(void)
 static void
 master_stop(bool fast)
 {
-	uint64_t	 now = master_now();
+	uint64_t	 now = os_monotonic_ms();
 
 	if (master_state == MASTER_RUN) {
 		master_close_all();
@@ -859,7 +836,7 @@ master_timeout(uint64_t now)
 static bool
 master_turn(void)
 {
-	uint64_t	 now = master_now();
+	uint64_t	 now = os_monotonic_ms();
 	nfds_t		 n, i;
 	enum master_state before = master_state;
 	struct conf	*conf = master_conf;
@@ -876,7 +853,7 @@ master_turn(void)
 	if (master_state == MASTER_RUN || master_state == MASTER_DRAIN)
 		supervisor_maintain();
 	if (master_state != MASTER_RUN) {
-		now = master_now();
+		now = os_monotonic_ms();
 		/* Done once no child is left, not even an orphan it left. */
 		strays = supervisor_kill_strays();
 		if (supervisor_live() == 0 && strays == 0)
@@ -931,7 +908,7 @@ static void
 master_cleanup(void)
 {
 	master_close_all();
-	master_conf_unref(master_conf);
+	conf_free(master_conf);
 	master_conf = NULL;
 	supervisor_fini();
 	arena_free(master_pfd);
@@ -1017,7 +994,7 @@ master_run(struct conf *conf)
 	log_notice("stopped");
 	status = 0;
 out:
-	pidfile_remove();
+	daemonize_pidfile_remove();
 	master_cleanup();
 	return status;
 }

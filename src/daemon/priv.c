@@ -536,16 +536,3 @@ priv_drop_child(const struct service *svc)
 	}
 	return 0;
 }
-
-/*
- * StrictModes, kept for callers of this name: the rule and its checks
- * live in trust.c (trust_strict, trust_check_file).
- */
-int
-priv_check_file(int fd, const char *path, bool group_ok, char *err,
-    size_t errlen)
-{
-	if (!trust_strict())
-		return 0;
-	return trust_check_file(fd, path, group_ok, err, errlen);
-}

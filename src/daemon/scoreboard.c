@@ -30,7 +30,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sockservd.h"
@@ -74,15 +73,6 @@ struct scoreboard {
 /* This process's region and slot, once it is a worker. */
 static struct scoreboard	*sb_self;
 static struct sb_slot		*slot_self;
-
-static long long
-sb_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Map a region for npools pools, sizes[i] slots each.  The header, the
@@ -157,7 +147,7 @@ scoreboard_alloc(struct scoreboard *sb, int pool, int limit)
 		atomic_store(&s->token, 0);
 		atomic_store(&s->requests, 0);
 		atomic_store(&s->pfamily, 0);
-		atomic_store(&s->last_ms, sb_now_ms());
+		atomic_store(&s->last_ms, (long long)os_monotonic_ms());
 		atomic_store(&s->state, SB_STARTING);
 		return i;
 	}
@@ -296,7 +286,7 @@ scoreboard_idle(void)
 		return;
 	if (atomic_load(&slot_self->state) == SB_BUSY)
 		atomic_fetch_add(&slot_self->requests, 1);
-	atomic_store(&slot_self->last_ms, sb_now_ms());
+	atomic_store(&slot_self->last_ms, (long long)os_monotonic_ms());
 	atomic_store(&slot_self->state, SB_IDLE);
 }
 
@@ -342,7 +332,7 @@ sb_same_peer(struct sb_slot *s, int family, const uint32_t key[4])
 static void
 sb_notify(struct sb_pool *p)
 {
-	long long	 now = sb_now_ms(), last;
+	long long	 now = (long long)os_monotonic_ms(), last;
 
 	atomic_store(&p->urgent, 1);
 	last = atomic_load(&p->notified_ms);
@@ -366,7 +356,7 @@ scoreboard_busy(const struct sockaddr *peer, bool count)
 		return 0;
 	family = acl_peer_key(peer, key);
 	sb_write_peer(slot_self, family, key);
-	atomic_store(&slot_self->last_ms, sb_now_ms());
+	atomic_store(&slot_self->last_ms, (long long)os_monotonic_ms());
 	atomic_store(&slot_self->state, SB_BUSY);
 
 	p = &sb_self->pools[slot_self->pool];
@@ -413,6 +403,6 @@ scoreboard_retiring(void)
 {
 	if (slot_self == NULL)
 		return;
-	atomic_store(&slot_self->last_ms, sb_now_ms());
+	atomic_store(&slot_self->last_ms, (long long)os_monotonic_ms());
 	atomic_store(&slot_self->state, SB_RETIRING);
 }

@@ -19,6 +19,7 @@
 
 #include <confuse.h>
 
+#include "os.h"
 #include "sockserv.h"
 #include "sockserv/module.h"
 
@@ -49,9 +50,10 @@ void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	fatal(const char *fmt, ...)
+/* A worker's or child's last words: log_warn/log_warnx, then _exit(1). */
+void	log_fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
-void	fatalx(const char *fmt, ...)
+void	log_fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /* ---------------------------------------------------------- module.c */
@@ -213,7 +215,7 @@ struct conf {
 	int			 log_level;	/* syslog priority */
 	int			 shutdown_timeout;
 	struct service_list	 services;
-	int			 refs;		/* live generations using it */
+	int			 refs;		/* its holders: see conf_free */
 };
 
 /*
@@ -223,6 +225,16 @@ struct conf {
  * if there was any.
  */
 struct conf	*conf_load(const char *path);
+/*
+ * Who holds a conf (conf->refs counts them): the master, the one that
+ * conf_load() returns, until a reload has replaced that conf or the
+ * daemon exits; and supervisor.c's record of the conf's generation
+ * (struct sv_gen), one more taken when the record is made, until the
+ * generation is retired, or its conf no longer the master's, and its
+ * last child is reaped.  A child holds none: its generation outlives it.
+ * Each holder lets go with conf_free(), which frees on the last; it
+ * never closes svc->fds, since the listeners belong to the master.
+ */
 void		 conf_free(struct conf *conf);
 const char	*conf_mode_name(enum svc_mode mode);
 
@@ -257,9 +269,6 @@ int		 conf_scan(char *buf, size_t len, int *line, char *err,
 int	priv_check_config(const struct conf *conf);	/* exit 77 cases */
 int	priv_drop_master(const struct conf *conf);
 int	priv_drop_child(const struct service *svc);
-/* StrictModes: refuse files writable by others when running as root. */
-int	priv_check_file(int fd, const char *path, bool group_ok, char *err,
-	    size_t errlen);
 
 /* ------------------------------------------------------------ arena.c */
 
@@ -273,7 +282,7 @@ void	*arena_calloc(size_t n, size_t size);
 void	 arena_free(void *p);
 void	 arena_release(void);
 /* madvise() the code segments of every loaded object (see arena.c). */
-void	 code_pages_advise(int advice);
+void	 arena_code_advise(int advice);
 
 /* ----------------------------------------------------------- signal.c */
 
@@ -298,9 +307,10 @@ void	daemonize_note(const char *fmt, ...)	/* a line for the launcher */
 	    __attribute__((format(printf, 1, 2)));
 void	daemonize_ready(void);		/* tell the waiting parent: serving */
 void	daemonize_fail(int status);	/* tell it: failed with status */
-int	pidfile_open(const char *path);	/* EPERM: refused (safefile.c) */
-void	pidfile_remove(void);
-void	pidfile_child(void);	/* in a forked child: close the pidfile and
+/* EPERM: a refused location (safefile.c); EAGAIN: another instance. */
+int	daemonize_pidfile_open(const char *path);
+void	daemonize_pidfile_remove(void);
+void	daemonize_child(void);	/* in a forked child: close the pidfile and
 				   readiness fds, never remove the file */
 
 /* ------------------------------------------------------------ main.c */
@@ -335,7 +345,7 @@ struct fault {
 	uint64_t		 until;		/* ms: paused until; 0: not */
 };
 enum fault_kind fault_kind(int err);
-/* now: ms, CLOCK_MONOTONIC; fmt...: the context of a report */
+/* now: ms, os_monotonic_ms(); fmt...: the context of a report */
 void	fault_hit(struct fault *f, uint64_t now, int err, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	fault_pause(struct fault *f, uint64_t now);	/* no report */
@@ -368,15 +378,6 @@ struct listener {
 };
 TAILQ_HEAD(listener_list, listener);
 
-/*
- * Reference protocol for struct conf (conf->refs): conf_load returns a
- * conf with refs == 1, the master's reference on the generation it
- * serves, dropped with conf_free() once a reload has replaced it or at
- * exit.  supervisor.c takes one per child it forks (conf->refs++ at fork)
- * and drops it with conf_free() when the child is reaped; conf_free
- * frees on the last reference.  conf_free never closes svc->fds: the
- * listeners belong to the master.
- */
 int	master_run(struct conf *conf);		/* returns the exit status */
 /*
  * For supervisor.c, in a freshly forked child before anything else:
@@ -391,7 +392,8 @@ void	master_child_close(const struct service *keep_svc, int keep_fd);
 /*
  * The table of every process the master forked: per-connection children
  * (fork mode) and pool workers (prefork, thread, sync).  Each refers to
- * the configuration generation it was started with (conf->refs).
+ * the configuration generation it was started with, which holds the
+ * reference on that conf (see conf_free).
  */
 /*
  * CHILD_SPARE: a fork-mode child forked ahead (fork_ahead), initialised
@@ -410,7 +412,7 @@ struct child {
 	int			 slot;		/* scoreboard slot; -1 */
 	struct sockaddr_storage	 peer;		/* CHILD_CONN */
 	socklen_t		 peerlen;
-	struct timespec		 started;
+	double			 started;	/* os_monotonic() */
 	bool			 retiring;
 	struct sv_pool		*pool;		/* CHILD_WORKER: its pool */
 	int			 sock;		/* CHILD_SPARE: our end; -1 */

@@ -7,10 +7,10 @@
  * one record per configuration generation (struct sv_gen: the conf, its
  * scoreboard region, whether a reload retired it) and one per service of
  * that generation (struct sv_pool: live counts, spawn rate, back-off).
- * A generation holds one reference on its conf (conf->refs, see
- * master.c's protocol in sockservd.h) from its creation until it is
- * destroyed: once it is retired, or its conf otherwise unused, and its
- * last child is reaped.
+ * A generation holds one reference on its conf (the rule is stated
+ * beside conf_free in sockservd.h) from its creation until it is
+ * destroyed: once it is retired, or its conf no longer the master's, and
+ * its last child is reaped.
  *
  * All of it lives in the arena (arena.c), which children do not inherit:
  * in fork mode the master updates it for every connection while other
@@ -67,7 +67,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -128,25 +127,6 @@ static struct sv_state		*sv;
 /* The master's ends of the spares' socket pairs, for children to close. */
 static int			*sv_spare_fds;
 static size_t			 sv_nspare_fds, sv_spare_fds_cap;
-
-static double
-sv_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double
-sv_elapsed(const struct timespec *since)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)(ts.tv_sec - since->tv_sec) +
-	    (double)(ts.tv_nsec - since->tv_nsec) / 1e9;
-}
 
 static bool
 sv_is_pool_mode(const struct service *svc)
@@ -247,8 +227,7 @@ sv_gen_destroy(struct sv_gen *g)
 {
 	int	 i;
 
-	if (--g->conf->refs == 0)
-		conf_free(g->conf);
+	conf_free(g->conf);
 	LIST_REMOVE(g, entry);
 	scoreboard_free(g->sb);
 	for (i = 0; i < g->npools; i++)
@@ -362,7 +341,7 @@ sv_child_new(struct sv_pool *p, enum child_kind kind)
 	c->sock = -1;
 	c->ready = false;
 	c->handed = false;
-	clock_gettime(CLOCK_MONOTONIC, &c->started);
+	c->started = os_monotonic();
 	return c;
 }
 
@@ -401,7 +380,7 @@ sv_child_drop(struct child *c)
 		c->pool->nworkers--;
 	sv_sock_close(c);
 	arena_free(c);
-	/* refs 1: the generation's own; the master has moved on. */
+	/* refs 1: the generation's own; the master has let go of it. */
 	if (--g->nchildren == 0 && (g->retired || conf->refs == 1))
 		sv_gen_destroy(g);
 }
@@ -430,7 +409,7 @@ supervisor_fini(void)
 static void
 sv_fork_failed(const struct service *svc)
 {
-	double	 now = sv_now();
+	double	 now = os_monotonic();
 
 	/* Under EAGAIN (process limit) a line per connection helps nobody. */
 	if (now - sv->fork_warned >= 1.0 || sv->fork_warned == 0) {
@@ -523,12 +502,12 @@ sv_spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
 		p->nspare--;
 		p->nconn++;
 		p->nhanded++;
-		p->handed_at = sv_now();
+		p->handed_at = os_monotonic();
 		if (peer != NULL && peerlen <= sizeof(c->peer)) {
 			memcpy(&c->peer, peer, peerlen);
 			c->peerlen = peerlen;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &c->started);
+		c->started = os_monotonic();
 		return 0;
 	}
 	return -1;
@@ -603,7 +582,7 @@ sv_spare_deficit(const struct sv_pool *p)
 	if (!p->started || p->gen->retired || sv->stopping || p->pending > 0)
 		return 0;
 	n = p->svc->fork_ahead - p->nspare;
-	if (p->nhanded > 0 && sv_now() - p->handed_at < SV_SPARE_GRACE)
+	if (p->nhanded > 0 && os_monotonic() - p->handed_at < SV_SPARE_GRACE)
 		n -= p->nhanded;	/* see the top of this file */
 	return n;
 }
@@ -736,7 +715,7 @@ sv_spawn(struct sv_pool *p)
 static void
 sv_owe(struct sv_pool *p, int n, double delay)
 {
-	double	 at = sv_now() + delay;
+	double	 at = os_monotonic() + delay;
 
 	if (p->pending == 0 || at > p->respawn_at)
 		p->respawn_at = at;
@@ -814,7 +793,7 @@ supervisor_start_pool(struct conf *conf, struct service *svc)
 	}
 	if ((p = sv_pool_begin(conf, svc)) == NULL)
 		return errno == EALREADY ? 0 : -1;
-	p->last_tick = sv_now();
+	p->last_tick = os_monotonic();
 	sv_spawn_n(p, svc->mode == MODE_PREFORK ? svc->workers : 1);
 	log_debug("service %s: %s pool started", svc->name,
 	    conf_mode_name(svc->mode));
@@ -885,7 +864,7 @@ sv_conn_gone(struct child *c, int status)
 		snprintf(client, sizeof(client), "-");
 	sv_status(status, st, sizeof(st));
 	log_info("service %s: %s pid %ld duration %.3fs status %s",
-	    c->svc->name, client, (long)c->pid, sv_elapsed(&c->started), st);
+	    c->svc->name, client, (long)c->pid, os_monotonic() - c->started, st);
 }
 
 /* A worker died that nobody asked to: replace it, backing off. */
@@ -893,10 +872,10 @@ static void
 sv_worker_died(struct child *c, const char *st)
 {
 	struct sv_pool	*p = c->pool;
-	double		 lived = sv_elapsed(&c->started);
+	double		 lived = os_monotonic() - c->started;
 
 	p->delay = supervisor_backoff_next(p->delay, lived);
-	p->last_death = sv_now();
+	p->last_death = os_monotonic();
 	if (p->delay == 0) {
 		log_warnx("service %s: worker %ld exited (status %s) after "
 		    "%.1fs; replacing it", c->svc->name, (long)c->pid, st,
@@ -1116,7 +1095,7 @@ void
 supervisor_maintain(void)
 {
 	struct sv_gen	*g;
-	double		 now = sv_now();
+	double		 now = os_monotonic();
 	int		 i;
 
 	LIST_FOREACH(g, &sv->gens, entry) {
@@ -1155,7 +1134,7 @@ supervisor_next_timeout(void)
 				sv_due(&best, 0);	/* now */
 			else if (p->index < 0 && p->nhanded > 0 &&
 			    !sv->stopping &&
-			    p->handed_at + SV_SPARE_GRACE > sv_now())
+			    p->handed_at + SV_SPARE_GRACE > os_monotonic())
 				sv_due(&best, p->handed_at + SV_SPARE_GRACE);
 			if (p->in_burst)
 				sv_due(&best, p->last_death + SV_STABLE_SECS);
@@ -1172,7 +1151,7 @@ supervisor_next_timeout(void)
 	}
 	if (best < 0)
 		return -1;
-	now = sv_now();
+	now = os_monotonic();
 	if (best <= now)
 		return 0;
 	return (int)((best - now) * 1000) + 1;

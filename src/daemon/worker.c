@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sockservd.h"
@@ -190,15 +189,6 @@ worker_drain_wake(void)
 
 /* ------------------------------------------------------------- common */
 
-static double
-worker_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 worker_handle_error(struct sockserv_server *srv,
     struct sockserv_request *req)
@@ -244,10 +234,8 @@ worker_server(const struct service *svc, int lfd, int socktype)
 	worker_options(svc, &opt);
 	srv = sockserv_server_new_fd(lfd,
 	    worker_handler(svc->module->desc, socktype), &opt);
-	if (srv == NULL) {
-		log_warn("service %s: server", svc->name);
-		_exit(1);
-	}
+	if (srv == NULL)
+		log_fatal("service %s: server", svc->name);
 	sockserv_server_set_hooks(srv, &worker_hooks);
 	return srv;
 }
@@ -264,11 +252,9 @@ worker_module_init(struct service *svc)
 
 	if (priv_drop_child(svc) == -1)
 		_exit(1);		/* priv.c said what failed */
-	if (mod->init != NULL && mod->init(&svc->env, &state) == -1) {
-		log_warnx("service %s: module %s: init failed", svc->name,
+	if (mod->init != NULL && mod->init(&svc->env, &state) == -1)
+		log_fatalx("service %s: module %s: init failed", svc->name,
 		    mod->name);
-		_exit(1);
-	}
 	return state;
 }
 
@@ -282,7 +268,7 @@ worker_log_request(const struct service *svc, const struct sockaddr *sa,
 		return;		/* per request: format nothing for nobody */
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
 	log_info("service %s: %s pid %ld duration %.3fs status %d",
-	    svc->name, client, (long)getpid(), worker_now() - t0, rv);
+	    svc->name, client, (long)getpid(), os_monotonic() - t0, rv);
 }
 
 static void
@@ -421,7 +407,7 @@ worker_spare_warm(struct sockserv_server *srv)
 	size_t		 i;
 
 #ifdef MADV_POPULATE_READ
-	code_pages_advise(MADV_POPULATE_READ);
+	arena_code_advise(MADV_POPULATE_READ);
 #endif
 	for (i = 0; i < sizeof(stack); i += 4096)
 		stack[i] = 0;
@@ -497,10 +483,8 @@ worker_pool_setup(struct worker *w, struct service *svc)
 
 	if ((w->srv = calloc(svc->naddrs, sizeof(*w->srv))) == NULL ||
 	    (w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (w->ep_wake = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		log_warn("service %s: worker", svc->name);
-		_exit(1);
-	}
+	    (w->ep_wake = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		log_fatal("service %s: worker", svc->name);
 	for (i = 0; i < svc->naddrs; i++) {
 		if (svc->fds[i] < 0 || worker_handler(w->mod,
 		    svc->addrs[i].socktype) == NULL)
@@ -516,10 +500,8 @@ worker_pool_setup(struct worker *w, struct service *svc)
 		ev.events = EPOLLIN |
 		    (svc->mode == MODE_PREFORK ? EPOLLEXCLUSIVE : 0);
 		ev.data.u32 = (uint32_t)i;
-		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, svc->fds[i], &ev) == -1) {
-			log_warn("service %s: epoll", svc->name);
-			_exit(1);
-		}
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, svc->fds[i], &ev) == -1)
+			log_fatal("service %s: epoll", svc->name);
 		/* Datagram listeners stay: a reply in hand goes out on them. */
 		if (svc->addrs[i].socktype == SOCK_STREAM &&
 		    w_nlfds < WORKER_MAXLFDS) {
@@ -531,10 +513,8 @@ worker_pool_setup(struct worker *w, struct service *svc)
 	ev.events = EPOLLIN;
 	ev.data.u32 = WAKE_TAG;
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w_wake[0], &ev) == -1 ||
-	    epoll_ctl(w->ep_wake, EPOLL_CTL_ADD, w_wake[0], &ev) == -1) {
-		log_warn("service %s: epoll", svc->name);
-		_exit(1);
-	}
+	    epoll_ctl(w->ep_wake, EPOLL_CTL_ADD, w_wake[0], &ev) == -1)
+		log_fatal("service %s: epoll", svc->name);
 	w->state = worker_module_init(svc);
 	for (i = 0; i < svc->naddrs; i++)
 		if (w->srv[i] != NULL)
@@ -567,7 +547,7 @@ worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
 	w_busy = 1;
 	if (w_retire)
 		worker_drop_listeners_now();
-	t0 = worker_now();
+	t0 = os_monotonic();
 	rv = sockserv_serve_connection(srv, fd, sa, len);
 	worker_log_request(svc, sa, len, t0, rv);
 	w->served++;
@@ -578,7 +558,7 @@ worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
 static uint64_t
 worker_ms(void)
 {
-	return (uint64_t)(worker_now() * 1000);
+	return (uint64_t)(os_monotonic() * 1000);
 }
 
 /*
@@ -628,7 +608,7 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 		return true;
 	}
 	(void)scoreboard_busy((struct sockaddr *)&ss, false);
-	t0 = worker_now();
+	t0 = os_monotonic();
 	rv = sockserv_serve_datagram(srv, w_pkt, (size_t)n,
 	    (struct sockaddr *)&ss, len);
 	worker_log_request(w->svc, (struct sockaddr *)&ss, len, t0, rv);
@@ -658,7 +638,7 @@ static void *
 worker_thread(void *arg)
 {
 	struct wjob	*j = arg;
-	double		 t0 = worker_now();
+	double		 t0 = os_monotonic();
 	int		 rv;
 
 	if (j->fd >= 0)
@@ -875,8 +855,7 @@ worker_loop(struct worker *w)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("service %s: epoll_wait", w->svc->name);
-			_exit(1);
+			log_fatal("service %s: epoll_wait", w->svc->name);
 		}
 		for (k = 0; k < n; k++) {
 			if (ev[k].data.u32 == WAKE_TAG) {
@@ -906,10 +885,8 @@ worker_pool(struct service *svc, int slot)
 {
 	struct worker	 w;
 
-	if (pipe2(w_wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		log_warn("service %s: worker pipe", svc->name);
-		_exit(1);
-	}
+	if (pipe2(w_wake, O_CLOEXEC | O_NONBLOCK) == -1)
+		log_fatal("service %s: worker pipe", svc->name);
 	worker_signals();
 	signal_reset_child();
 	w_svc = svc;

@@ -74,7 +74,7 @@ io_wait(const struct sockserv_io *io, short events)
 	int ms = io->timeout_ms, rv;
 
 	if (ms >= 0)
-		deadline = sock_monotonic() + ms / 1000.0;
+		deadline = os_monotonic() + ms / 1000.0;
 	for (;;) {
 		pfd.fd = io->fd;
 		pfd.events = events;
@@ -88,7 +88,7 @@ io_wait(const struct sockserv_io *io, short events)
 		if (errno != EINTR)
 			return -1;
 		if (io->timeout_ms >= 0) {
-			left = deadline - sock_monotonic();
+			left = deadline - os_monotonic();
 			ms = left <= 0 ? 0 : sock_poll_ms(left);
 		}
 	}

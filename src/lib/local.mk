@@ -7,6 +7,7 @@ libsockserv_la_SOURCES = \
 	src/lib/server.c \
 	src/lib/request.c \
 	src/lib/io.c \
+	src/lib/kids.c \
 	src/lib/fork.c \
 	src/lib/thread.c \
 	src/lib/prefork.c

@@ -94,9 +94,9 @@ prefork_spawn(struct sockserv_server *srv, double *next)
 	pid_t pid;
 
 	while (prefork_pool(srv) < srv->opt.workers &&
-	    sock_monotonic() >= *next) {
+	    os_monotonic() >= *next) {
 		if ((pid = fork()) == -1) {
-			*next = sock_monotonic() + PREFORK_BACKOFF;
+			*next = os_monotonic() + PREFORK_BACKOFF;
 			return;
 		}
 		if (pid == 0)
@@ -105,7 +105,7 @@ prefork_spawn(struct sockserv_server *srv, double *next)
 			kill(pid, SIGTERM);
 			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 				;
-			*next = sock_monotonic() + PREFORK_BACKOFF;
+			*next = os_monotonic() + PREFORK_BACKOFF;
 			return;
 		}
 	}
@@ -115,7 +115,7 @@ prefork_spawn(struct sockserv_server *srv, double *next)
 static void
 prefork_reap(struct sockserv_server *srv, double *next)
 {
-	double now = sock_monotonic();
+	double now = os_monotonic();
 	int i = 0, st;
 	pid_t r;
 
@@ -149,7 +149,7 @@ prefork_wait(struct sockserv_server *srv, double poll_interval, double next)
 	if (n - 1 < srv->nkids && (ms < 0 || ms > 100))
 		ms = 100;
 	if (prefork_pool(srv) < srv->opt.workers) {
-		until = next - sock_monotonic();
+		until = next - os_monotonic();
 		if (ms < 0 || sock_poll_ms(until < 0 ? 0 : until) < ms)
 			ms = sock_poll_ms(until < 0 ? 0 : until);
 	}

@@ -512,9 +512,9 @@ sockserv_handle_request(struct sockserv_server *srv)
 	    (pfd = server_pollfds(srv, &max)) == NULL)
 		return -1;
 	if (timeout >= 0)
-		deadline = sock_monotonic() + timeout;
+		deadline = os_monotonic() + timeout;
 	for (;;) {
-		if (timeout >= 0 && (left = deadline - sock_monotonic()) < 0)
+		if (timeout >= 0 && (left = deadline - os_monotonic()) < 0)
 			left = 0;
 		if (server_wait(srv, pfd, max, sock_poll_ms(left), &ready)
 		    == -1) {
@@ -526,7 +526,7 @@ sockserv_handle_request(struct sockserv_server *srv)
 			return server_handle_noblock(srv);
 		}
 		server_collect(srv);
-		if (timeout >= 0 && sock_monotonic() >= deadline) {
+		if (timeout >= 0 && os_monotonic() >= deadline) {
 			free(pfd);
 			server_timeout(srv);
 			return 0;

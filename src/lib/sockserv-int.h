@@ -3,8 +3,9 @@
  *
  * The server object, the request object, the buffered stream and the child
  * table live here so that server.c (the loop), request.c (the lifecycle),
- * fork.c, thread.c and prefork.c (the concurrency strategies) can share
- * them.  Nothing here is part of the API; sockserv.h is.
+ * fork.c, thread.c and prefork.c (the concurrency strategies) and kids.c
+ * (the child table) can share them.  Nothing here is part of the API;
+ * sockserv.h is.
  */
 #ifndef SOCKSERV_INT_H
 #define SOCKSERV_INT_H
@@ -17,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "os.h"
 #include "sockserv.h"
 
 #define SOCKSERV_IO_BUFSZ	8192
@@ -115,7 +117,6 @@ struct sockserv_server {
 int	addr_sockaddr_port(const struct sockaddr *sa);
 
 /* sock.c */
-double	sock_monotonic(void);
 int	sock_poll_ms(double seconds);
 int	sock_set_nonblock_cloexec(int fd);
 
@@ -141,13 +142,14 @@ void	request_shutdown(struct sockserv_request *req);
 void	request_close(struct sockserv_request *req);
 void	request_error(struct sockserv_request *req);
 
-/* fork.c */
-int	fork_process(struct sockserv_server *srv, struct sockserv_request *req);
+/* kids.c */
 int	kids_add(struct sockserv_server *srv, pid_t pid);
 int	kids_reap(struct sockserv_server *srv, bool block);
 int	kids_pollfds(struct sockserv_server *srv, struct pollfd *pfd, int max);
 void	kids_forget_in_child(struct sockserv_server *srv);
-int	kids_wait_one(struct sockserv_server *srv, int timeout_ms);
+
+/* fork.c */
+int	fork_process(struct sockserv_server *srv, struct sockserv_request *req);
 bool	fork_full(const struct sockserv_server *srv);
 
 /* thread.c */

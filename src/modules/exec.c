@@ -47,11 +47,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sockserv.h>
 #include <sockserv/module.h>
+
+#include "os.h"
 
 #define EXEC_PATH     "PATH=/usr/local/bin:/usr/bin:/bin"
 #define EXEC_NVARS    8 /* UCSPI variables at most */
@@ -340,17 +341,13 @@ struct keeper {
 	int conn_eof, prog_eof;
 	int conn_hup; /* the connection is closed both ways */
 	int conn_err; /* the client reset, its last bytes still queued */
-	struct timespec last; /* last byte moved */
+	double last; /* last byte moved: os_monotonic() */
 };
 
 static long
-ms_since(const struct timespec *t)
+ms_since(double t)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 +
-	    (now.tv_nsec - t->tv_nsec) / 1000000;
+	return (long)((os_monotonic() - t) * 1000);
 }
 
 static void
@@ -442,7 +439,7 @@ relay_turn(struct keeper *k)
 	b = relay_io(
 	    k, k->sp, k->conn, k->p2c, &k->p2clen, &k->p2coff, &k->prog_eof);
 	if (a == 1 || b == 1)
-		clock_gettime(CLOCK_MONOTONIC, &k->last);
+		k->last = os_monotonic();
 	return a == -1 || b == -1 ? -1 : 0;
 }
 
@@ -532,7 +529,7 @@ keeper_watch(struct keeper *k)
 			pfd[n++] = relay_pollfd(k, k->sp);
 		tmo = -1;
 		if (k->relay && k->e->timeout > 0) {
-			left = k->e->timeout * 1000L - ms_since(&k->last);
+			left = k->e->timeout * 1000L - ms_since(k->last);
 			if (left <= 0)
 				return 1;
 			tmo = (int)(left > 60000 ? 60000 : left);
@@ -663,11 +660,11 @@ keeper_start(struct keeper *k, int conn, char **envp)
 		fcntl(k->sp, F_SETFL, O_NONBLOCK);
 		fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) | O_NONBLOCK);
 	}
-	if ((k->pidfd = (int)syscall(SYS_pidfd_open, k->pid, 0)) == -1) {
+	if ((k->pidfd = os_pidfd_open(k->pid)) == -1) {
 		keeper_sweep(k->pid);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &k->last);
+	k->last = os_monotonic();
 	return 0;
 fail:
 	close(errp[0]);

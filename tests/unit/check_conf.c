@@ -7,7 +7,7 @@
  * captured to a file, and asserts on the struct conf built or on the
  * `FILE:LINE: message' lines logged.  Modules are the real ones, found
  * through SOCKSERV_MODULE_DIR in the build tree's .libs, plus test-only
- * modules built beside them (mod_badabi, mod_nosym, mod_opts).
+ * modules built beside them (badabi, mod_nosym, mod_opts).
  */
 #include "config.h"
 
@@ -764,10 +764,10 @@ END_TEST
 START_TEST(test_bad_abi)
 {
 	expect_error("service s {\n  listen = \"tcp://127.0.0.1:7007\"\n"
-		     "  module = \"mod_badabi\"\n}\n",
+		     "  module = \"badabi\"\n}\n",
 	    3,
 	    "service s: " MODULE_BUILD_DIR
-	    "/mod_badabi.so: module ABI 999, expected 1");
+	    "/badabi.so: module ABI 999, expected 1");
 }
 END_TEST
 
@@ -800,9 +800,9 @@ START_TEST(test_module_open_refs)
 	module_close(a);
 
 	ck_assert_ptr_null(
-	    module_open(MODULE_BUILD_DIR "/mod_badabi.so", err, sizeof(err)));
+	    module_open(MODULE_BUILD_DIR "/badabi.so", err, sizeof(err)));
 	ck_assert_str_eq(
-	    err, MODULE_BUILD_DIR "/mod_badabi.so: module ABI 999, expected 1");
+	    err, MODULE_BUILD_DIR "/badabi.so: module ABI 999, expected 1");
 	ck_assert_ptr_null(module_open(tmpdir, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
 }

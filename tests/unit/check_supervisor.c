@@ -496,11 +496,11 @@ START_TEST(code_pages_populate_and_drop)
 	long		 before, populated, dropped;
 
 	before = resident_pages();
-	code_pages_advise(MADV_POPULATE_READ);
+	arena_code_advise(MADV_POPULATE_READ);
 	populated = resident_pages();
 	ck_assert_msg(populated > before + 100, "resident %ld -> %ld pages "
 	    "after populating", before, populated);
-	code_pages_advise(MADV_DONTNEED);
+	arena_code_advise(MADV_DONTNEED);
 	dropped = resident_pages();
 	ck_assert_msg(dropped < populated - 100, "resident %ld -> %ld pages "
 	    "after dropping", populated, dropped);

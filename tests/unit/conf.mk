@@ -13,10 +13,8 @@ check_conf_LDADD = libsockservd.la libsockserv.la $(CHECK_LIBS) \
 check_conf_LDFLAGS = -pthread
 
 CONF_TESTMOD_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
-check_LTLIBRARIES += mod_badabi.la mod_nosym.la mod_opts.la
-mod_badabi_la_SOURCES = tests/unit/mod_badabi.c
-mod_badabi_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
-mod_badabi_la_LDFLAGS = $(CONF_TESTMOD_LDFLAGS)
+# badabi (a module for another ABI) is tests/mod's, shared with the e2e tests.
+check_LTLIBRARIES += mod_nosym.la mod_opts.la
 mod_nosym_la_SOURCES = tests/unit/mod_nosym.c
 mod_nosym_la_LDFLAGS = $(CONF_TESTMOD_LDFLAGS)
 mod_opts_la_SOURCES = tests/unit/mod_opts.c
