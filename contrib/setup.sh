@@ -15,7 +15,7 @@ top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 pkgs="autoconf automake libtool pkg-config make gcc check libconfuse-dev
-libcap-dev libcap2-bin python3 socat netcat-openbsd procps util-linux
+libcap-dev zlib1g-dev libcap2-bin python3 socat netcat-openbsd procps util-linux
 valgrind clang-format"
 
 missing=

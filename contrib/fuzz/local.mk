@@ -14,6 +14,8 @@ check_PROGRAMS += fuzz-replay-xfer fuzz-replay-conf
 fuzz_replay_xfer_SOURCES = contrib/fuzz/replay.c contrib/fuzz/fuzz-xfer.c \
 	src/modules/xfer-proto.c src/modules/xfer-proto.h
 fuzz_replay_xfer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/modules
+fuzz_replay_xfer_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+fuzz_replay_xfer_LDADD = $(ZLIB_LIBS)
 fuzz_replay_conf_SOURCES = contrib/fuzz/replay.c contrib/fuzz/fuzz-conf.c \
 	$(FUZZ_CONF_SOURCES)
 fuzz_replay_conf_CFLAGS = $(FUZZ_CONF_CFLAGS)
@@ -31,7 +33,8 @@ noinst_PROGRAMS += fuzz-xfer fuzz-conf
 fuzz_xfer_SOURCES = contrib/fuzz/fuzz-xfer.c src/modules/xfer-proto.c \
 	src/modules/xfer-proto.h
 fuzz_xfer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/modules
-fuzz_xfer_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+fuzz_xfer_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(FUZZ_FLAGS)
+fuzz_xfer_LDADD = $(ZLIB_LIBS)
 fuzz_xfer_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_conf_SOURCES = contrib/fuzz/fuzz-conf.c $(FUZZ_CONF_SOURCES)
 fuzz_conf_CFLAGS = $(FUZZ_CONF_CFLAGS) $(FUZZ_FLAGS)

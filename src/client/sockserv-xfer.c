@@ -15,13 +15,12 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <netdb.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sockserv.h>
 
 #include "xfer-proto.h"
 
@@ -39,18 +40,13 @@
 #define EX_LOCAL   4 /* a local file could not be read or written */
 #define EX_USAGE_  64
 
-#define BUFSZ 65536
+#define BUFSZ  65536
+#define LINESZ (XFER_LINE_MAX + 1) /* a reply line, newline and NUL */
 
 static const char *progname = "sockserv-xfer";
 static int opt_quiet;
-static int opt_timeout = 30;
-static double opt_rate; /* bytes/s; 0: unlimited */
-
-struct conn {
-	int fd;
-	size_t off, len;
-	char buf[BUFSZ];
-};
+static int opt_timeout_ms = 30000; /* -1: none */
+static double opt_rate;		   /* bytes/s; 0: unlimited */
 
 struct progress {
 	int on;
@@ -95,144 +91,105 @@ now(void)
 
 /* ------------------------------------------------------------ connection */
 
-static int
-connect_unix(const char *path)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path))
-		die(EX_USAGE_, "%s: socket path too long", path);
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		die(EX_CONN, "cannot connect to %s: %s", path, strerror(errno));
-	return fd;
-}
-
-static int
-connect_inet(const char *target)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
-	char host[512], *port;
-	int fd = -1, rv, saved = 0;
-
-	if (strlen(target) >= sizeof(host))
-		die(EX_USAGE_, "target too long");
-	strcpy(host, target);
-	if ((port = strrchr(host, ':')) == NULL || port[1] == '\0')
-		die(EX_USAGE_, "%s: expected HOST:PORT", target);
-	*port++ = '\0';
-	memmove(host, host + (host[0] == '['), strlen(host) + 1);
-	if (host[0] != '\0' && host[strlen(host) - 1] == ']')
-		host[strlen(host) - 1] = '\0';
-	if ((rv = getaddrinfo(host, port, &hints, &res)) != 0)
-		die(EX_CONN, "%s: %s", target, gai_strerror(rv));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
-		if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		saved = errno;
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		die(EX_CONN, "cannot connect to %s: %s", target,
-		    strerror(saved));
-	return fd;
-}
-
-static void
-conn_open(struct conn *c, const char *target)
-{
-	struct timeval tv = {.tv_sec = opt_timeout};
-
-	if (target[0] == '/')
-		c->fd = connect_unix(target);
-	else if (strncmp(target, "unix://", 7) == 0)
-		c->fd = connect_unix(target + 7);
-	else
-		c->fd = connect_inet(target);
-	c->off = c->len = 0;
-	if (opt_timeout > 0) {
-		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	}
-}
+#define TARGET_ADDRS 8 /* addresses of a name tried in turn */
 
 static void __attribute__((noreturn)) conn_lost(int err)
 {
-	if (err == EAGAIN || err == EWOULDBLOCK)
+	if (err == ETIMEDOUT)
 		die(EX_CONN, "connection timed out");
 	if (err == 0)
 		die(EX_CONN, "connection lost (closed by the server)");
 	die(EX_CONN, "connection lost: %s", strerror(err));
 }
 
+/* TARGET as one of libsockserv's URLs: unix:// or tcp://. */
 static void
-conn_write(struct conn *c, const void *buf, size_t len)
+target_url(const char *target, char *url, size_t len)
 {
-	const char *p = buf;
-	ssize_t n;
+	int n;
 
-	while (len > 0) {
-		if ((n = send(c->fd, p, len, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			conn_lost(errno);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (target[0] == '/')
+		n = snprintf(url, len, "unix://%s", target);
+	else if (strncmp(target, "unix://", 7) == 0)
+		n = snprintf(url, len, "%s", target);
+	else
+		n = snprintf(url, len, "tcp://%s", target);
+	if (n < 0 || (size_t)n >= len)
+		die(EX_USAGE_, "target too long");
 }
 
+/* Connect to TARGET, trying each address of a host name in turn. */
+static struct sockserv_io *
+conn_open(const char *target)
+{
+	struct sockserv_addr a[TARGET_ADDRS];
+	struct sockserv_io *io;
+	char url[512], err[512];
+	int fd = -1, i, n, saved = 0;
+
+	target_url(target, url, sizeof(url));
+	if ((n = sockserv_addr_resolve(
+		 url, a, TARGET_ADDRS, err, sizeof(err))) == -1)
+		die(errno == EHOSTUNREACH ? EX_CONN : EX_USAGE_, "%s", err);
+	for (i = 0; i < n && fd == -1; i++) {
+		fd = socket(a[i].family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd != -1 &&
+		    connect(fd, (struct sockaddr *)&a[i].sa, a[i].len) == 0)
+			break;
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	if (fd == -1)
+		die(EX_CONN, "cannot connect to %s: %s", target,
+		    strerror(saved));
+	if ((io = sockserv_io_new(fd, opt_timeout_ms)) == NULL)
+		die(EX_LOCAL, "out of memory");
+	return io;
+}
+
+static void
+conn_write(struct sockserv_io *io, const void *buf, size_t len)
+{
+	if (sockserv_io_write(io, buf, len) == -1)
+		conn_lost(errno);
+}
+
+/* Up to len bytes of the stream into buf; dies at EOF. */
 static size_t
-conn_fill(struct conn *c)
+conn_read(struct sockserv_io *io, void *buf, size_t len)
 {
 	ssize_t n;
 
-	if (c->off < c->len)
-		return c->len - c->off;
-	do
-		n = recv(c->fd, c->buf, sizeof(c->buf), 0);
-	while (n == -1 && errno == EINTR);
-	if (n <= 0)
+	if ((n = sockserv_io_read(io, buf, len)) <= 0)
 		conn_lost(n == 0 ? 0 : errno);
-	c->off = 0;
-	c->len = (size_t)n;
-	return c->len;
+	return (size_t)n;
 }
 
-/* One line without its newline, NUL-terminated in line[XFER_LINE_MAX]. */
+/* One line without its newline, NUL-terminated in line[LINESZ]. */
 static size_t
-conn_readline(struct conn *c, char *line)
+conn_readline(struct sockserv_io *io, char *line)
 {
-	size_t n = 0;
+	ssize_t n;
 
-	for (;;) {
-		conn_fill(c);
-		while (c->off < c->len) {
-			char ch = c->buf[c->off++];
-
-			if (ch == '\n') {
-				line[n] = '\0';
-				return n;
-			}
-			if (n == XFER_LINE_MAX - 1)
-				die(EX_CONN, "protocol error: reply too long");
-			line[n++] = ch;
-		}
+	if ((n = sockserv_io_readline(io, line, LINESZ)) == -1) {
+		if (errno == EMSGSIZE)
+			die(EX_CONN, "protocol error: reply too long");
+		conn_lost(errno);
 	}
+	if (n == 0 || line[n - 1] != '\n')
+		conn_lost(0);
+	line[--n] = '\0';
+	return (size_t)n;
 }
 
 /* Read a reply; an `err' reply ends the program with its text. */
 static void
-reply_read(struct conn *c, struct xfer_reply *rep, char *line, const char *what)
+reply_read(struct sockserv_io *io, struct xfer_reply *rep, char *line,
+    const char *what)
 {
-	size_t n = conn_readline(c, line);
+	size_t n = conn_readline(io, line);
 
 	if (xfer_parse_reply(line, n, rep) == -1)
 		die(EX_CONN, "protocol error: unexpected reply `%.80s'", line);
@@ -357,19 +314,11 @@ chunk(uint64_t left)
 static uint32_t
 local_crc(int fd, uint64_t n, const char *path, char *buf)
 {
-	uint32_t crc = 0;
-	uint64_t pos = 0;
-	ssize_t r;
+	uint32_t crc;
 
-	while (pos < n) {
-		r = pread(fd, buf, n - pos < BUFSZ ? (size_t)(n - pos) : BUFSZ,
-		    (off_t)pos);
-		if (r <= 0)
-			die(EX_LOCAL, "%s: %s", path,
-			    r == 0 ? "file shrank" : strerror(errno));
-		crc = xfer_crc32(crc, buf, (size_t)r);
-		pos += (uint64_t)r;
-	}
+	if (xfer_file_crc(fd, n, &crc, buf, BUFSZ) == -1)
+		die(EX_LOCAL, "%s: %s", path,
+		    errno == ENODATA ? "file shrank" : strerror(errno));
 	return crc;
 }
 
@@ -385,9 +334,11 @@ check_name(const char *name)
 }
 
 static int
-cmd_put(struct conn *c, const char *target, const char *local, const char *name)
+cmd_put(struct sockserv_io **iop, const char *target, const char *local,
+    const char *name)
 {
-	char line[XFER_LINE_MAX], *buf;
+	struct sockserv_io *io;
+	char line[LINESZ], *buf;
 	struct xfer_reply rep;
 	struct progress p;
 	struct stat sb;
@@ -403,10 +354,11 @@ cmd_put(struct conn *c, const char *target, const char *local, const char *name)
 	if (!S_ISREG(sb.st_mode))
 		die(EX_LOCAL, "%s: not a regular file", local);
 	size = (uint64_t)sb.st_size;
-	conn_open(c, target); /* only once there is something to send */
+	/* connect only once there is something to send */
+	*iop = io = conn_open(target);
 	snprintf(line, sizeof(line), "put %s %" PRIu64 "\n", name, size);
-	conn_write(c, line, strlen(line));
-	reply_read(c, &rep, line, name);
+	conn_write(io, line, strlen(line));
+	reply_read(io, &rep, line, name);
 	if ((off = field_num(&rep, 0)) > size)
 		die(EX_CONN, "protocol error: server holds more than the file");
 	if ((buf = malloc(BUFSZ)) == NULL)
@@ -419,11 +371,11 @@ cmd_put(struct conn *c, const char *target, const char *local, const char *name)
 			    n == 0 ? "file shrank while sending"
 				   : strerror(errno));
 		crc = xfer_crc32(crc, buf, (size_t)n);
-		conn_write(c, buf, (size_t)n);
+		conn_write(io, buf, (size_t)n);
 		progress_add(&p, (size_t)n);
 	}
 	progress_draw(&p, 1);
-	reply_read(c, &rep, line, name);
+	reply_read(io, &rep, line, name);
 	if (field_num(&rep, 0) != size)
 		die(EX_VERIFY,
 		    "%s: size mismatch: server has %" PRIu64 ", sent %" PRIu64,
@@ -445,29 +397,27 @@ cmd_put(struct conn *c, const char *target, const char *local, const char *name)
 
 /* Receive [off, size) into fd; returns the CRC continued from crc. */
 static uint32_t
-get_receive(struct conn *c, int fd, const char *local, uint64_t off,
-    uint64_t size, uint32_t crc, struct progress *p)
+get_receive(struct sockserv_io *io, int fd, const char *local, uint64_t off,
+    uint64_t size, uint32_t crc, char *buf, struct progress *p)
 {
 	uint64_t pos;
 	size_t n;
 
 	for (pos = off; pos < size; pos += n) {
-		n = conn_fill(c);
-		if (n > size - pos)
-			n = (size_t)(size - pos);
-		if (pwrite(fd, c->buf + c->off, n, (off_t)pos) != (ssize_t)n)
+		n = conn_read(
+		    io, buf, size - pos < BUFSZ ? (size_t)(size - pos) : BUFSZ);
+		if (pwrite(fd, buf, n, (off_t)pos) != (ssize_t)n)
 			die(EX_LOCAL, "%s: %s", local, strerror(errno));
-		crc = xfer_crc32(crc, c->buf + c->off, n);
-		c->off += n;
+		crc = xfer_crc32(crc, buf, n);
 		progress_add(p, n);
 	}
 	return crc;
 }
 
 static int
-cmd_get(struct conn *c, const char *name, const char *local)
+cmd_get(struct sockserv_io *io, const char *name, const char *local)
 {
-	char line[XFER_LINE_MAX], *buf;
+	char line[LINESZ], *buf;
 	struct xfer_reply rep;
 	struct progress p;
 	struct stat sb;
@@ -484,8 +434,8 @@ cmd_get(struct conn *c, const char *name, const char *local)
 		die(EX_LOCAL, "%s: not a regular file", local);
 	off = (uint64_t)sb.st_size;
 	snprintf(line, sizeof(line), "get %s %" PRIu64 "\n", name, off);
-	conn_write(c, line, strlen(line));
-	if (conn_readline(c, line),
+	conn_write(io, line, strlen(line));
+	if (conn_readline(io, line),
 	    xfer_parse_reply(line, strlen(line), &rep) == 0 && !rep.ok) {
 		if (created)
 			unlink(local); /* nothing of ours to resume */
@@ -502,13 +452,13 @@ cmd_get(struct conn *c, const char *name, const char *local)
 	if ((buf = malloc(BUFSZ)) == NULL)
 		die(EX_LOCAL, "out of memory");
 	crc = local_crc(fd, off, local, buf);
-	free(buf);
 	progress_start(&p, name, size, off);
-	crc = get_receive(c, fd, local, off, size, crc, &p);
+	crc = get_receive(io, fd, local, off, size, crc, buf, &p);
+	free(buf);
 	progress_draw(&p, 1);
 	if (fsync(fd) == -1 || close(fd) == -1)
 		die(EX_LOCAL, "%s: %s", local, strerror(errno));
-	reply_read(c, &rep, line, name);
+	reply_read(io, &rep, line, name);
 	if (field_crc(&rep, 0) != crc)
 		die(EX_VERIFY,
 		    "%s: checksum mismatch (server %08" PRIx32
@@ -523,17 +473,17 @@ cmd_get(struct conn *c, const char *name, const char *local)
 }
 
 static int
-cmd_list(struct conn *c)
+cmd_list(struct sockserv_io *io)
 {
-	char line[XFER_LINE_MAX];
+	char line[LINESZ];
 	struct xfer_reply rep;
 	uint64_t n, i;
 
-	conn_write(c, "list\n", 5);
-	reply_read(c, &rep, line, "list");
+	conn_write(io, "list\n", 5);
+	reply_read(io, &rep, line, "list");
 	n = field_num(&rep, 0);
 	for (i = 0; i < n; i++) {
-		conn_readline(c, line);
+		conn_readline(io, line);
 		printf("%s\n", line);
 	}
 	return 0;
@@ -550,9 +500,10 @@ base_name(const char *path)
 int
 main(int argc, char *argv[])
 {
-	static struct conn c;
+	struct sockserv_io *io = NULL;
 	const char *target, *cmd;
 	char *end;
+	long secs;
 	int ch, rv;
 
 	while ((ch = getopt(argc, argv, "qr:t:h")) != -1) {
@@ -570,9 +521,10 @@ main(int argc, char *argv[])
 				die(EX_USAGE_, "-r %s: bad rate", optarg);
 			break;
 		case 't':
-			opt_timeout = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || opt_timeout < 0)
+			secs = strtol(optarg, &end, 10);
+			if (*end != '\0' || secs < 0 || secs > INT_MAX / 1000)
 				die(EX_USAGE_, "-t %s: bad timeout", optarg);
+			opt_timeout_ms = secs > 0 ? (int)secs * 1000 : -1;
 			break;
 		default:
 			usage();
@@ -585,20 +537,21 @@ main(int argc, char *argv[])
 	target = argv[0];
 	cmd = argv[1];
 	if (strcmp(cmd, "put") == 0 && (argc == 3 || argc == 4)) {
-		rv = cmd_put(&c, target, argv[2],
+		rv = cmd_put(&io, target, argv[2],
 		    argc == 4 ? argv[3] : base_name(argv[2]));
 	} else if (strcmp(cmd, "get") == 0 && (argc == 3 || argc == 4)) {
-		conn_open(&c, target);
+		io = conn_open(target);
 		rv = cmd_get(
-		    &c, argv[2], argc == 4 ? argv[3] : base_name(argv[2]));
+		    io, argv[2], argc == 4 ? argv[3] : base_name(argv[2]));
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
-		conn_open(&c, target);
-		rv = cmd_list(&c);
+		io = conn_open(target);
+		rv = cmd_list(io);
 	} else
 		usage();
 	/* a polite goodbye; the server may already be gone */
-	(void)!send(c.fd, "quit\n", 5, MSG_NOSIGNAL);
-	close(c.fd);
+	(void)sockserv_io_write(io, "quit\n", 5);
+	close(sockserv_io_fd(io));
+	sockserv_io_free(io);
 	if (fflush(stdout) == EOF)
 		die(EX_LOCAL, "stdout: %s", strerror(errno));
 	return rv;

@@ -50,6 +50,16 @@ struct sockserv_addr {
 int	sockserv_addr_parse(const char *url, struct sockserv_addr *out,
 	    char *err, size_t errlen);
 
+/*
+ * The same, for a client that tries every address of a name in turn:
+ * stores up to max addresses in out[], a host name's in the resolver's
+ * order (any other URL yields one), and returns how many.  errno on
+ * failure: EHOSTUNREACH when HOST does not resolve, else EINVAL,
+ * ENAMETOOLONG or EAFNOSUPPORT for a URL that is malformed.
+ */
+int	sockserv_addr_resolve(const char *url, struct sockserv_addr *out,
+	    size_t max, char *err, size_t errlen);
+
 /* Format back to the URL form above, numerically.  Returns the length. */
 int	sockserv_addr_format(const struct sockserv_addr *a, char *buf,
 	    size_t len);

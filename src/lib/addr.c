@@ -2,7 +2,8 @@
  * addr.c -- listening addresses: parse and format the URL forms
  * (tcp://, udp://, unix://, unixgram://) and format socket addresses
  * numerically for logs.  Nothing here ever resolves an address to a name;
- * only sockserv_addr_parse resolves a host name to an address.
+ * only sockserv_addr_resolve (and sockserv_addr_parse, its first result)
+ * resolves a host name to addresses.
  */
 #include "config.h"
 
@@ -57,31 +58,17 @@ parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
-/* Resolve host (no brackets) into out; numeric first, then the resolver. */
+/* Store one resolved address, with the port, into out. */
 static int
-parse_host(const char *host, in_port_t port, struct sockserv_addr *out,
-    bool bracketed, char *err, size_t errlen)
+host_store(const struct addrinfo *ai, in_port_t port,
+    struct sockserv_addr *out)
 {
-	struct addrinfo hints, *res;
-	int rv;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
-	hints.ai_socktype = out->socktype;
-	hints.ai_flags = bracketed ? AI_NUMERICHOST : 0;
-	if ((rv = getaddrinfo(host, NULL, &hints, &res)) != 0)
-		return parse_fail(err, errlen, EINVAL, "%s: %s", host,
-		    rv == EAI_SYSTEM ? strerror(errno) : gai_strerror(rv));
-	if (res->ai_addrlen > sizeof(out->sa) ||
-	    (res->ai_family != AF_INET && res->ai_family != AF_INET6)) {
-		freeaddrinfo(res);
-		return parse_fail(err, errlen, EAFNOSUPPORT,
-		    "%s: unsupported address family", host);
-	}
-	out->family = res->ai_family;
-	out->len = res->ai_addrlen;
-	memcpy(&out->sa, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
+	if (ai->ai_addrlen > sizeof(out->sa) ||
+	    (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
+		return -1;
+	out->family = ai->ai_family;
+	out->len = ai->ai_addrlen;
+	memcpy(&out->sa, ai->ai_addr, ai->ai_addrlen);
 	if (out->family == AF_INET)
 		((struct sockaddr_in *)&out->sa)->sin_port = port;
 	else
@@ -89,9 +76,42 @@ parse_host(const char *host, in_port_t port, struct sockserv_addr *out,
 	return 0;
 }
 
+/*
+ * Resolve host (no brackets) into out[0..max); numeric first, then the
+ * resolver.  Returns how many addresses were stored, in the resolver's
+ * order.
+ */
 static int
-parse_inet(const char *rest, struct sockserv_addr *out, char *err,
-    size_t errlen)
+parse_host(const char *host, in_port_t port, struct sockserv_addr *out,
+    size_t max, bool bracketed, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	size_t n = 0;
+	int rv;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
+	hints.ai_socktype = out->socktype;
+	hints.ai_flags = bracketed ? AI_NUMERICHOST : 0;
+	if ((rv = getaddrinfo(host, NULL, &hints, &res)) != 0)
+		return parse_fail(err, errlen,
+		    rv == EAI_SYSTEM ? errno : EHOSTUNREACH, "%s: %s", host,
+		    rv == EAI_SYSTEM ? strerror(errno) : gai_strerror(rv));
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		out[n].socktype = out->socktype;
+		if (host_store(ai, port, &out[n]) == 0)
+			n++;
+	}
+	freeaddrinfo(res);
+	if (n == 0)
+		return parse_fail(err, errlen, EAFNOSUPPORT,
+		    "%s: unsupported address family", host);
+	return (int)n;
+}
+
+static int
+parse_inet(const char *rest, struct sockserv_addr *out, size_t max,
+    char *err, size_t errlen)
 {
 	char host[256];
 	const char *colon, *hs, *he;
@@ -131,9 +151,9 @@ parse_inet(const char *rest, struct sockserv_addr *out, char *err,
 		out->family = AF_INET6;
 		out->len = sizeof(*s6);
 		out->wildcard = true;
-		return 0;
+		return 1;
 	}
-	return parse_host(host, port, out, bracketed, err, errlen);
+	return parse_host(host, port, out, max, bracketed, err, errlen);
 }
 
 static int
@@ -154,12 +174,12 @@ parse_unix(const char *rest, struct sockserv_addr *out, char *err,
 	memcpy(sun->sun_path, rest, n + 1);
 	out->family = AF_UNIX;
 	out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-	return 0;
+	return 1;
 }
 
 int
-sockserv_addr_parse(const char *url, struct sockserv_addr *out, char *err,
-    size_t errlen)
+sockserv_addr_resolve(const char *url, struct sockserv_addr *out, size_t max,
+    char *err, size_t errlen)
 {
 	static const struct {
 		const char	*scheme;
@@ -175,9 +195,9 @@ sockserv_addr_parse(const char *url, struct sockserv_addr *out, char *err,
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (url == NULL || out == NULL)
+	if (url == NULL || out == NULL || max == 0)
 		return parse_fail(err, errlen, EINVAL, "no address");
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, max * sizeof(*out));
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		n = strlen(schemes[i].scheme);
 		if (strncmp(url, schemes[i].scheme, n) != 0)
@@ -185,10 +205,17 @@ sockserv_addr_parse(const char *url, struct sockserv_addr *out, char *err,
 		out->socktype = schemes[i].socktype;
 		if (schemes[i].local)
 			return parse_unix(url + n, out, err, errlen);
-		return parse_inet(url + n, out, err, errlen);
+		return parse_inet(url + n, out, max, err, errlen);
 	}
 	return parse_fail(err, errlen, EINVAL,
 	    "%s: expected tcp://, udp://, unix:// or unixgram://", url);
+}
+
+int
+sockserv_addr_parse(const char *url, struct sockserv_addr *out, char *err,
+    size_t errlen)
+{
+	return sockserv_addr_resolve(url, out, 1, err, errlen) == -1 ? -1 : 0;
 }
 
 int

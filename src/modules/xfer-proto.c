@@ -1,17 +1,23 @@
 /*
- * xfer-proto.c -- the pure half of the xfer protocol: request and reply
- * parsers, the file name rules and CRC-32.  Nothing here does I/O or
- * keeps state, so the module, the client and the libFuzzer harness all
- * link the very same code, and a line from the network is only ever
- * looked at through these functions.  Every input is (pointer, length):
- * NUL bytes are data, and are refused where the grammar has no place for
- * them.
+ * xfer-proto.c -- what both ends of the xfer protocol share: request and
+ * reply parsers, the file name rules, and the CRC-32 (zlib's) over a
+ * buffer and over the start of a file.  Nothing here keeps state or
+ * touches the network, so the module, the client and the libFuzzer
+ * harness all link the very same code, and a line from the network is
+ * only ever looked at through these functions.  Every input is (pointer,
+ * length): NUL bytes are data, and are refused where the grammar has no
+ * place for them.
  */
 #include "config.h"
 
+#include <sys/types.h>
+
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "xfer-proto.h"
 
@@ -179,28 +185,35 @@ xfer_parse_reply(const char *line, size_t len, struct xfer_reply *rep)
 	return 0;
 }
 
-/* The nibble-wise table of the reflected IEEE polynomial 0xEDB88320. */
-/* clang-format off */
-static const uint32_t crc_nibble[16] = {
-	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
-	0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
-	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c
-};
-/* clang-format on */
-
 uint32_t
 xfer_crc32(uint32_t crc, const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
+	return (uint32_t)crc32_z(crc, buf, len);
+}
 
-	crc = ~crc;
-	while (len-- > 0) {
-		crc ^= *p++;
-		crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
-		crc = (crc >> 4) ^ crc_nibble[crc & 0x0f];
+int
+xfer_file_crc(int fd, uint64_t size, uint32_t *crc, void *buf, size_t bufsz)
+{
+	uint64_t pos = 0;
+	ssize_t n;
+
+	*crc = 0;
+	while (pos < size) {
+		size_t want = size - pos < bufsz ? (size_t)(size - pos) : bufsz;
+
+		if ((n = pread(fd, buf, want, (off_t)pos)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENODATA; /* the file shrank under us */
+			return -1;
+		}
+		*crc = xfer_crc32(*crc, buf, (size_t)n);
+		pos += (uint64_t)n;
 	}
-	return ~crc;
+	return 0;
 }
 
 const char *

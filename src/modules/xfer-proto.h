@@ -2,8 +2,9 @@
  * xfer-proto.h -- the xfer line protocol, shared by the xfer module, the
  * sockserv-xfer client and the fuzzers: limits, error codes, the request
  * and reply parsers (pure functions: no I/O, no allocation, no globals
- * written) and the CRC-32 both ends compute.  doc/xfer-protocol.md is the
- * normative description; keep the two in step.
+ * written) and the CRC-32 both ends compute, of a buffer or of a file's
+ * first bytes.  doc/xfer-protocol.md is the normative description; keep
+ * the two in step.
  */
 #ifndef XFER_PROTO_H
 #define XFER_PROTO_H
@@ -71,10 +72,18 @@ int xfer_parse_reply(const char *line, size_t len, struct xfer_reply *rep);
 int xfer_parse_crc(const char *s, size_t len, uint32_t *out);
 
 /*
- * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, as zlib's crc32):
- * start with crc = 0 and feed the data in pieces.
+ * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320): zlib's crc32.
+ * Start with crc = 0 and feed the data in pieces.
  */
 uint32_t xfer_crc32(uint32_t crc, const void *buf, size_t len);
+
+/*
+ * The CRC-32 of the first `size' bytes of fd into *crc, read with
+ * pread(2) through buf[bufsz].  0, or -1 with errno set: ENODATA if the
+ * file holds fewer bytes (it shrank), else pread's.
+ */
+int xfer_file_crc(
+    int fd, uint64_t size, uint32_t *crc, void *buf, size_t bufsz);
 
 /* The text for a code, for error lines. */
 const char *xfer_strerror(int code);

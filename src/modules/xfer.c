@@ -526,32 +526,6 @@ part_open(const struct xfer *x, const char *part, int *code)
 	return fd;
 }
 
-/* CRC-32 of the first `size' bytes of fd. */
-static int
-file_crc(int fd, uint64_t size, uint32_t *crc, char *buf)
-{
-	uint64_t pos = 0;
-	ssize_t n;
-
-	*crc = 0;
-	while (pos < size) {
-		size_t want = size - pos < XFER_BUFSZ ? size - pos : XFER_BUFSZ;
-
-		if ((n = pread(fd, buf, want, (off_t)pos)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = EIO; /* the file shrank under us */
-			return -1;
-		}
-		*crc = xfer_crc32(*crc, buf, (size_t)n);
-		pos += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* Receive `want' bytes into fd at `pos'.  0, or -1: connection lost. */
 static int
 put_receive(struct sockserv_io *io, int fd, uint64_t pos, uint64_t want,
@@ -659,7 +633,8 @@ do_put(struct xfer *x, struct sockserv_request *req, struct sockserv_io *io,
 		return -1;
 	}
 	errno = werr;
-	if (werr != 0 || file_crc(fd, r->num, &crc, buf) == -1 ||
+	if (werr != 0 ||
+	    xfer_file_crc(fd, r->num, &crc, buf, XFER_BUFSZ) == -1 ||
 	    put_commit(x, fd, part, r->name) == -1) {
 		x->env->log(LOG_ERR, "xfer: %s: put %s: %s", x->env->service,
 		    r->name, strerror(errno));
@@ -685,7 +660,7 @@ get_send(struct sockserv_io *io, int fd, uint64_t off, uint64_t size,
 	uint64_t pos = 0;
 	ssize_t n;
 
-	if (file_crc(fd, off, crc, buf) == -1)
+	if (xfer_file_crc(fd, off, crc, buf, XFER_BUFSZ) == -1)
 		return -1;
 	for (pos = off; pos < size; pos += (uint64_t)n) {
 		size_t want = size - pos < XFER_BUFSZ ? size - pos : XFER_BUFSZ;

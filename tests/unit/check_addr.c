@@ -163,6 +163,43 @@ START_TEST(test_parse_hostname)
 }
 END_TEST
 
+/*
+ * resolve: every address of a name, each with the port, the first the
+ * one parse gives; any other URL yields one; errno tells a name that does
+ * not resolve (a client's connection failure) from a malformed URL.
+ */
+START_TEST(test_resolve)
+{
+	struct sockserv_addr a[8], one;
+	char err[256];
+	int i, n;
+
+	n = sockserv_addr_resolve("tcp://localhost:2000", a, 8, err,
+	    sizeof(err));
+	ck_assert_msg(n >= 1 && n <= 8, "localhost: %d (%s)", n, err);
+	must_parse("tcp://localhost:2000", &one);
+	ck_assert_mem_eq(&a[0], &one, sizeof(one));
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(a[i].socktype, SOCK_STREAM);
+		ck_assert_uint_eq(ntohs(a[i].family == AF_INET ?
+		    in4(&a[i])->sin_port : in6(&a[i])->sin6_port), 2000);
+	}
+	ck_assert_int_eq(sockserv_addr_resolve("tcp://localhost:2000", a, 1,
+	    err, sizeof(err)), 1);
+	ck_assert_int_eq(sockserv_addr_resolve("unix:///tmp/s", a, 8, err,
+	    sizeof(err)), 1);
+	ck_assert_int_eq(a[0].family, AF_UNIX);
+	ck_assert_int_eq(sockserv_addr_resolve("tcp://no-such-host.invalid:80",
+	    a, 8, err, sizeof(err)), -1);
+	ck_assert_int_eq(errno, EHOSTUNREACH);
+	ck_assert_int_eq(sockserv_addr_resolve("tcp://localhost", a, 8, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(sockserv_addr_resolve("tcp://[::1]:80", a, 0, err,
+	    sizeof(err)), -1);
+}
+END_TEST
+
 START_TEST(test_parse_wildcard)
 {
 	struct sockserv_addr a;
@@ -492,6 +529,7 @@ addr_suite(void)
 	tcase_add_test(tc, test_parse_ipv6);
 	tcase_add_test(tc, test_parse_ipv6_needs_brackets);
 	tcase_add_test(tc, test_parse_hostname);
+	tcase_add_test(tc, test_resolve);
 	tcase_add_test(tc, test_parse_wildcard);
 	tcase_add_test(tc, test_parse_unix);
 	suite_add_tcase(s, tc);

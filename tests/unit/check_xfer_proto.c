@@ -1,7 +1,8 @@
 /*
  * check_xfer_proto.c -- unit tests of the xfer protocol parsers and
  * CRC-32 (src/modules/xfer-proto.c): the grammar of doc/xfer-protocol.md
- * accepted and refused case by case, with the error code for each; and of
+ * accepted and refused case by case, with the error code for each; the
+ * CRC of a buffer and of a file's first bytes against zlib.crc32's; and of
  * the module's quota records and arithmetic (src/modules/xfer-quota.c):
  * records survive a round trip, torn and foreign lines are dropped
  * without costing the good ones, and the bound is exact at the limit and
@@ -10,10 +11,13 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xfer-proto.h"
 #include "xfer-quota.h"
@@ -130,6 +134,36 @@ START_TEST(t_crc)
 }
 END_TEST
 
+/* The CRC of a file's first bytes, read in pieces smaller than it. */
+START_TEST(t_file_crc)
+{
+	char path[] = "/tmp/check_xfer_proto.XXXXXX", *data;
+	uint32_t crc, buf[16];
+	int fd;
+	size_t i;
+
+	ck_assert_ptr_nonnull(data = malloc(100000));
+	for (i = 0; i < 100000; i++)
+		data[i] = (char)(i % 251);
+	ck_assert_int_ne(fd = mkostemp(path, O_CLOEXEC), -1);
+	unlink(path);
+	ck_assert_int_eq(write(fd, data, 100000), 100000);
+	/* zlib.crc32(bytes(i % 251 for i in range(100000))), and [:65536] */
+	ck_assert_int_eq(xfer_file_crc(fd, 100000, &crc, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(crc, 0xb353b8fa);
+	ck_assert_int_eq(xfer_file_crc(fd, 65536, &crc, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(crc, 0x7faa50d3);
+	ck_assert_int_eq(xfer_file_crc(fd, 0, &crc, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(crc, 0);
+	/* a file shorter than the size asked for has shrunk */
+	errno = 0;
+	ck_assert_int_eq(xfer_file_crc(fd, 100001, &crc, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(errno, ENODATA);
+	close(fd);
+	free(data);
+}
+END_TEST
+
 static size_t
 parse(const char *s, struct xfer_resv *v, size_t max)
 {
@@ -211,6 +245,7 @@ main(void)
 	tcase_add_test(tc, t_bad);
 	tcase_add_test(tc, t_reply);
 	tcase_add_test(tc, t_crc);
+	tcase_add_test(tc, t_file_crc);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tq, t_roundtrip);
 	tcase_add_test(tq, t_torn);
