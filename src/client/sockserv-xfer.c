@@ -31,6 +31,7 @@
 
 #include <sockserv.h>
 
+#include "os.h"
 #include "xfer-proto.h"
 
 #define EX_OK_	   0
@@ -78,15 +79,6 @@ static void __attribute__((noreturn)) usage(void)
 	    "unix:///path\n",
 	    progname, progname, progname);
 	exit(EX_USAGE_);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------ connection */
@@ -239,7 +231,7 @@ static void
 progress_draw(struct progress *p, int final)
 {
 	char done[32], size[32], rate[32], eta[32], bar[21];
-	double t = now(), el = t - p->t0, r;
+	double t = os_monotonic(), el = t - p->t0, r;
 	int pct, i;
 
 	if (!p->on || (!final && t - p->last < 0.1))
@@ -273,7 +265,7 @@ progress_start(
 	p->name = name;
 	p->size = size;
 	p->start = p->done = start;
-	p->t0 = now();
+	p->t0 = os_monotonic();
 	p->last = 0;
 	progress_draw(p, 0);
 }
@@ -288,7 +280,7 @@ progress_add(struct progress *p, size_t n)
 	progress_draw(p, 0);
 	if (opt_rate > 0) {
 		ahead =
-		    (double)(p->done - p->start) / opt_rate - (now() - p->t0);
+		    (double)(p->done - p->start) / opt_rate - (os_monotonic() - p->t0);
 		if (ahead > 0)
 			nanosleep(
 			    &(struct timespec){.tv_sec = (time_t)ahead,
