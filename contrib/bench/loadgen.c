@@ -9,7 +9,7 @@
  * key=value pairs that contrib/bench/run.sh parses.
  *
  *   loadgen --mode conn|persist|udp --concurrency C [--idle K]
- *           [--rate R] [--duration S] [--timeout S] TARGET
+ *           [--rate R] [--sources N] [--duration S] [--timeout S] TARGET
  *
  * Without --rate every client starts its next operation as soon as the
  * last one is done (a closed loop: the server is kept saturated).  With
@@ -19,6 +19,14 @@
  *
  * TARGET is HOST:PORT (IPv4, [IPv6]) or an absolute Unix socket path.
  * Traffic goes only where TARGET says; run it against loopback.
+ *
+ * Against 127.0.0.0/8 the TCP connections come from N source addresses
+ * in turn, 127.0.0.1 to 127.0.0.N (default 16).  The client closes
+ * first, so each connection leaves a TIME_WAIT entry for its 4-tuple
+ * (for 60 s); from one source address at 20,000 connections a second,
+ * connect(2) soon spends most of its time searching the ~28,000 local
+ * ports for a 4-tuple whose TIME_WAIT may be reused.  N addresses give
+ * it N times the 4-tuples at the cost of two system calls.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -44,7 +52,7 @@
 #define HIST_BUCKETS	(40 * HIST_SUB)
 
 enum mode { M_CONN, M_PERSIST, M_UDP };
-enum state { S_IDLE, S_CONNECTING, S_WRITING, S_READING };
+enum state { S_IDLE, S_WRITING, S_READING };
 enum err { E_REFUSED, E_RESET, E_TIMEOUT, E_MISMATCH, E_OTHER, E_MAX };
 static const char *err_names[E_MAX] = {
 	"refused", "reset", "timeout", "mismatch", "other"
@@ -53,6 +61,7 @@ static const char *err_names[E_MAX] = {
 struct client {
 	int		fd;
 	enum state	state;
+	uint32_t	events;		/* registered with epoll; 0: none */
 	size_t		off;		/* bytes written or read so far */
 	uint64_t	start_ns;	/* start of the current operation */
 	uint64_t	seq;
@@ -67,6 +76,8 @@ static struct {
 	double			 duration;
 	double			 timeout;
 	double			 rate;		/* starts per second; 0: unpaced */
+	int			 sources;	/* 127.0.0.1 to 127.0.0.N */
+	unsigned		 next_source;
 	uint64_t		 next_ns;	/* earliest next start (paced) */
 	struct sockaddr_storage	 sa;
 	socklen_t		 salen;
@@ -162,6 +173,7 @@ parse_target(const char *t)
 	if (t[0] == '/') {
 		if (strlen(t) >= sizeof(sun->sun_path))
 			return -1;
+		g.sources = 1;
 		sun->sun_family = AF_UNIX;
 		strcpy(sun->sun_path, t);
 		g.salen = sizeof(*sun);
@@ -185,9 +197,13 @@ parse_target(const char *t)
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons((uint16_t)port);
 		g.salen = sizeof(*sin);
+		/* Other source addresses could not reach TARGET. */
+		if ((ntohl(sin->sin_addr.s_addr) >> 24) != IN_LOOPBACKNET)
+			g.sources = 1;
 		return 0;
 	}
 	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		g.sources = 1;
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)port);
 		g.salen = sizeof(*sin6);
@@ -200,9 +216,10 @@ static void
 client_close(struct client *c)
 {
 	if (c->fd != -1) {
-		close(c->fd);
+		close(c->fd);	/* also leaves the epoll set */
 		c->fd = -1;
 	}
+	c->events = 0;
 	c->state = S_IDLE;
 }
 
@@ -221,12 +238,19 @@ client_fail(struct client *c, int errnum)
 	client_close(c);
 }
 
+/* Wait for EVENTS; no system call if the socket already waits for them. */
 static int
-want(struct client *c, uint32_t events, int op)
+want(struct client *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
-	return epoll_ctl(g.epfd, op, c->fd, &ev);
+	if (c->events == events)
+		return 0;
+	if (epoll_ctl(g.epfd, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+	    c->fd, &ev) == -1)
+		return -1;
+	c->events = events;
+	return 0;
 }
 
 static void
@@ -241,77 +265,94 @@ fill_msg(struct client *c)
 	c->start_ns = now_ns();
 }
 
+/* Bind to the next of the source addresses; connect(2) picks the port. */
 static int
-open_socket(int type)
+bind_source(int fd)
 {
-	int fd;
+	struct sockaddr_in src;
+	int		   one = 1;
 
-	fd = socket(g.sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd != -1 && g.sa.ss_family != AF_UNIX && type == SOCK_STREAM) {
-		int one = 1;
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	src.sin_addr.s_addr = htonl(INADDR_LOOPBACK +
+	    g.next_source++ % (unsigned)g.sources);
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+	    sizeof(one)) == -1)
+		return -1;
+	return bind(fd, (struct sockaddr *)&src, sizeof(src));
+}
 
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+/*
+ * A connected, non-blocking socket.  The generator's one core is the
+ * ceiling of W1 (doc/performance.md), so a connection costs as few
+ * system calls as it can: TCP_NODELAY only where a connection carries
+ * more than one request (the one write of a new connection goes out at
+ * once, Nagle or not), and no wait for the handshake (client_write).
+ */
+static int
+open_connected(struct client *c, int type)
+{
+	int one = 1;
+
+	c->fd = socket(g.sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		return -1;
+	if (g.mode == M_PERSIST && g.sa.ss_family != AF_UNIX &&
+	    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		return -1;
+	if (type == SOCK_STREAM && g.sources > 1 && bind_source(c->fd) == -1)
+		return -1;
+	if (connect(c->fd, (struct sockaddr *)&g.sa, g.salen) == -1 &&
+	    errno != EINPROGRESS)
+		return -1;
+	return 0;
+}
+
+/*
+ * Write the line and wait for its echo.  Tried straight after connect(2):
+ * on loopback the handshake has usually completed inside that call; if it
+ * has not, send(2) says EAGAIN and the client waits until it can write.
+ * A failed connect shows here as send's error (refused, reset).
+ */
+static void
+client_write(struct client *c)
+{
+	ssize_t n;
+
+	n = send(c->fd, c->msg + c->off, MSGLEN - c->off, MSG_NOSIGNAL);
+	if (n == -1 && errno != EAGAIN)
+		return client_fail(c, errno);
+	if (n > 0)
+		c->off += (size_t)n;
+	if (c->off < MSGLEN) {
+		if (want(c, EPOLLOUT) == -1)
+			client_fail(c, errno);
+		return;
 	}
-	return fd;
+	c->off = 0;
+	c->state = S_READING;
+	if (want(c, EPOLLIN) == -1)
+		client_fail(c, errno);
 }
 
 /* Begin a new operation; in conn mode that is a new connection. */
 static void
 client_start(struct client *c)
 {
+	fill_msg(c);
 	if (g.mode == M_UDP) {
-		if (c->fd == -1) {
-			if ((c->fd = open_socket(SOCK_DGRAM)) == -1 ||
-			    connect(c->fd, (struct sockaddr *)&g.sa,
-			    g.salen) == -1 || want(c, EPOLLIN, EPOLL_CTL_ADD))
-				return client_fail(c, errno);
-		}
-		fill_msg(c);
+		if (c->fd == -1 && (open_connected(c, SOCK_DGRAM) == -1 ||
+		    want(c, EPOLLIN) == -1))
+			return client_fail(c, errno);
 		if (send(c->fd, c->msg, MSGLEN, 0) != MSGLEN)
 			return client_fail(c, errno);
 		c->state = S_READING;
 		return;
 	}
-	if (g.mode == M_PERSIST && c->fd != -1) {
-		fill_msg(c);
-		c->state = S_WRITING;
-		want(c, EPOLLOUT, EPOLL_CTL_MOD);
-		return;
-	}
-	fill_msg(c);
-	if ((c->fd = open_socket(SOCK_STREAM)) == -1)
+	if (c->fd == -1 && open_connected(c, SOCK_STREAM) == -1)
 		return client_fail(c, errno);
-	if (connect(c->fd, (struct sockaddr *)&g.sa, g.salen) == -1 &&
-	    errno != EINPROGRESS)
-		return client_fail(c, errno);
-	c->state = S_CONNECTING;
-	if (want(c, EPOLLOUT, EPOLL_CTL_ADD) == -1)
-		client_fail(c, errno);
-}
-
-static void
-client_write(struct client *c)
-{
-	ssize_t n;
-
-	if (c->state == S_CONNECTING) {
-		int	  err = 0;
-		socklen_t len = sizeof(err);
-
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err != 0)
-			return client_fail(c, err);
-		c->state = S_WRITING;
-	}
-	n = send(c->fd, c->msg + c->off, MSGLEN - c->off, MSG_NOSIGNAL);
-	if (n == -1)
-		return errno == EAGAIN ? (void)0 : client_fail(c, errno);
-	c->off += (size_t)n;
-	if (c->off == MSGLEN) {
-		c->off = 0;
-		c->state = S_READING;
-		want(c, EPOLLIN, EPOLL_CTL_MOD);
-	}
+	c->state = S_WRITING;
+	client_write(c);
 }
 
 static void
@@ -429,8 +470,7 @@ run(struct client *cl)
 				continue;
 			if (c->state == S_READING)
 				client_read(c);
-			else if (c->state == S_CONNECTING ||
-			    c->state == S_WRITING)
+			else if (c->state == S_WRITING)
 				client_write(c);
 		}
 	}
@@ -457,8 +497,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen --mode conn|persist|udp "
-	    "[--concurrency C] [--idle K] [--rate R] [--duration S] "
-	    "[--timeout S] HOST:PORT|/unix/path\n");
+	    "[--concurrency C] [--idle K] [--rate R] [--sources N] "
+	    "[--duration S] [--timeout S] HOST:PORT|/unix/path\n");
 	exit(64);
 }
 
@@ -472,6 +512,7 @@ parse_args(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "sources", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -479,7 +520,9 @@ parse_args(int argc, char **argv)
 	g.concurrency = 1;
 	g.duration = 5;
 	g.timeout = 5;
-	while ((ch = getopt_long(argc, argv, "m:c:i:d:t:r:", opts, NULL)) != -1) {
+	g.sources = 16;
+	while ((ch = getopt_long(argc, argv, "m:c:i:d:t:r:s:", opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			if (strcmp(optarg, "conn") == 0)
@@ -506,6 +549,9 @@ parse_args(int argc, char **argv)
 		case 'r':
 			g.rate = atof(optarg);
 			break;
+		case 's':
+			g.sources = atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -513,7 +559,7 @@ parse_args(int argc, char **argv)
 	if (optind != argc - 1 || g.concurrency < 1 || g.concurrency > 10000 ||
 	    g.idle < 0 || g.idle > 10000 || g.duration <= 0 ||
 	    g.duration > 3600 || g.timeout <= 0 || g.rate < 0 ||
-	    g.rate > 1e6)
+	    g.rate > 1e6 || g.sources < 1 || g.sources > 254)
 		usage();
 	if (parse_target(argv[optind]) == -1) {
 		fprintf(stderr, "loadgen: bad target %s\n", argv[optind]);

@@ -16,6 +16,11 @@ ratio() {	# A B -> A/B with 2 decimals, or n/a
 		if (a == "" || b == "" || b + 0 == 0) print "n/a";
 		else printf "%.2f", a / b }'
 }
+times() {	# A B -> A/B as "0.93×", or n/a
+	local r
+	r=$(ratio "$@")
+	[ "$r" = n/a ] && echo "$r" || echo "$r×"
+}
 
 table=$(mktemp)
 {
@@ -35,6 +40,17 @@ table=$(mktemp)
 	echo
 	awk -F'\t' '$2 == "memory" { print "- " $1 ": " $3 ", " $4 ", " $5 ", " $6 }' "$results"
 	grep '^# .*not installed\|SIGHUPs' "$results" | sed 's/^# /- /' || true
+	echo
+	echo "The generator's ceiling, what it reaches against the bare epoll loop:" \
+	    "W1c1 $(get bare-epoll W1c1), W1c32 $(get bare-epoll W1c32)" \
+	    "conn/s, W2 $(get bare-epoll W2) requests/s." \
+	    "A server's W1c32 ranks it only if it" \
+	    "is clearly below the ceiling: bare prefork at" \
+	    "$(times "$(get bare-prefork W1c32)" "$(get bare-epoll W1c32)")," \
+	    "sockservd prefork at" \
+	    "$(times "$(get sockservd-prefork W1c32)" "$(get bare-epoll W1c32)")," \
+	    "Apache prefork at" \
+	    "$(times "$(get apache-prefork W1c32)" "$(get bare-epoll W1c32)") of it."
 	echo
 	echo "Ratios in this run (the targets):"
 	echo

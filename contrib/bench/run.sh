@@ -1,6 +1,7 @@
 #!/bin/bash
 # contrib/bench/run.sh -- run the benchmark: sockservd in every mode, the
-# bare-syscall limit servers, and (where installed) Python's socketserver,
+# bare-syscall limit servers, the bare epoll loop that shows the load
+# generator's own ceiling, and (where installed) Python's socketserver,
 # tcpserver and Apache prefork + mod_echo, under the same workloads.
 #
 #   contrib/bench/run.sh [--builddir DIR] [--duration S] [--runs N]
@@ -158,6 +159,7 @@ start_named() {
 	bare-fork) start "$bench/bare-fork" "$port" ;;
 	bare-prefork) start "$bench/bare-prefork" "$port" 16 ;;
 	bare-udp) start "$bench/bare-udp" "$port" ;;
+	bare-epoll) start "$bench/bare-epoll" "$port" ;;
 	python-fork) start python3 "$top/contrib/bench/py-echo.py" fork "$port" ;;
 	python-thread) start python3 "$top/contrib/bench/py-echo.py" thread "$port" ;;
 	tcpserver) start tcpserver -H -R -l 0 -c 256 -b 128 127.0.0.1 "$port" /bin/cat ;;
@@ -187,6 +189,8 @@ workloads_for() {
 	sockservd-fork|sockservd-prefork) echo "W1c1 W1c32 W2 W3 W4 L1" ;;
 	sockservd-*) echo "W1c1 W1c32 W2 W3 W4" ;;
 	bare-fork|bare-prefork) echo "W1c1 W1c32 W2 W3 L1" ;;
+	# The generator's ceiling: a server that is never the bottleneck.
+	bare-epoll) echo "W1c1 W1c32 W2" ;;
 	*) echo "W1c1 W1c32 W2 W3" ;;
 	esac
 }
@@ -273,7 +277,7 @@ reload_run() {
 }
 
 servers="sockservd-fork sockservd-forkahead sockservd-prefork sockservd-thread
-sockservd-sync bare-fork bare-prefork bare-udp"
+sockservd-sync bare-fork bare-prefork bare-udp bare-epoll"
 [ "$quick" = yes ] || servers="$servers python-fork python-thread tcpserver apache-prefork"
 
 # Rounds: every server in turn, then again, so that a slow spell of a
