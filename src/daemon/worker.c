@@ -156,10 +156,11 @@ worker_sig_ignore(int sig)
 }
 
 /*
- * A pool worker's or datagram child's signals.  SIGTERM and SIGINT (a ^C
- * reaches the whole foreground group): finish what is in hand, then
- * exit.  SIGHUP and SIGUSR1 are the master's business; a worker shrugs
- * them off.  Syscalls restart (a handler's read or write goes on where
+ * A pool worker's or datagram child's signals.  SIGTERM, the master's
+ * retire: finish what is in hand, then exit.  SIGINT, SIGHUP and SIGUSR1
+ * are the master's business and a worker shrugs them off: a ^C reaches
+ * the whole foreground group, and a worker that left on it before the
+ * master drained would be taken for one that died.  Syscalls restart (a handler's read or write goes on where
  * it was).  A fork-mode child or spare keeps the master's mask instead
  * (worker_conn_setup).
  */
@@ -172,8 +173,8 @@ worker_signals(void)
 	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = worker_sig_retire;
 	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = worker_sig_ignore;
+	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)sigaction(SIGUSR1, &sa, NULL);
 }

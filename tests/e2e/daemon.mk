@@ -17,6 +17,7 @@ E2E_DAEMON_TESTS = \
 	tests/e2e/t-crashloop.sh \
 	tests/e2e/t-dgram-reply-error.sh \
 	tests/e2e/t-sigterm-drain.sh \
+	tests/e2e/t-sigint-group.sh \
 	tests/e2e/t-sigterm-reload.sh \
 	tests/e2e/t-daemon-mode.sh \
 	tests/e2e/t-daemon-detach.sh \
