@@ -12,7 +12,7 @@ b=${1:-${top_builddir:-_build}}
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf "$tmp"' EXIT
 for o in "$b"/src/lib/libsockserv_la-*.o "$b"/src/daemon/libsockservd_la-*.o \
-    "$b"/src/daemon/sockservd-*.o; do
+    "$b"/src/daemon/sockservd-main.o; do
 	[ -f "$o" ] || { echo "check-deps: no objects in $b" >&2; exit 2; }
 	f=${o##*/}; f=${f#*_la-}; f=${f#sockservd-}; f=${f%.o}
 	case $o in */src/lib/*) f=lib/$f ;; *) f=daemon/$f ;; esac

@@ -8,7 +8,7 @@
 b=${1:-${top_builddir:-_build}}
 bad=0
 for o in "$b"/src/lib/libsockserv_la-*.o "$b"/src/daemon/libsockservd_la-*.o \
-    "$b"/src/daemon/sockservd-*.o; do
+    "$b"/src/daemon/sockservd-main.o; do
 	[ -f "$o" ] || { echo "check-names: no objects in $b" >&2; exit 2; }
 	f=${o##*/}; f=${f#*_la-}; f=${f#sockservd-}; f=${f%.o}
 	p=$(printf %s "$f" | tr - _)

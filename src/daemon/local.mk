@@ -20,10 +20,17 @@ libsockservd_la_SOURCES = \
 	src/daemon/scoreboard.c \
 	src/daemon/worker.c
 libsockservd_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS) $(CAP_CFLAGS) $(SYSTEMD_CFLAGS) -pthread
-libsockservd_la_LIBADD = libsockserv.la $(CONFUSE_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS)
+libsockservd_la_LIBADD = $(CONFUSE_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS)
 
+# libsockserv is compiled into sockservd rather than linked as a shared
+# object, and the daemon exports its API to the modules it loads (they
+# link no libsockserv of their own).  One object fewer for every child
+# forked per connection to map, relocate and unmap: the fork path is the
+# hot path (doc/performance.md, "Fork mode").  The unit tests link
+# libsockservd.la with the shared libsockserv.la instead.
 sbin_PROGRAMS += sockservd
-sockservd_SOURCES = src/daemon/main.c
+sockservd_SOURCES = src/daemon/main.c $(LIBSOCKSERV_SOURCES)
 sockservd_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS) -pthread
 sockservd_LDADD = libsockservd.la
-sockservd_LDFLAGS = -pthread $(BIND_LDFLAGS)
+sockservd_LDFLAGS = -pthread $(BIND_LDFLAGS) \
+	-Wl,--export-dynamic-symbol='sockserv_*'

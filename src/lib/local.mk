@@ -1,6 +1,8 @@
 # libsockserv: the socketserver model (public API: src/include/sockserv.h).
 lib_LTLIBRARIES += libsockserv.la
-libsockserv_la_SOURCES = \
+# The library's sources are named once: the daemon compiles them into
+# itself too (src/daemon/local.mk says why).
+LIBSOCKSERV_SOURCES = \
 	src/lib/sockserv-int.h \
 	src/lib/addr.c \
 	src/lib/sock.c \
@@ -11,6 +13,7 @@ libsockserv_la_SOURCES = \
 	src/lib/fork.c \
 	src/lib/thread.c \
 	src/lib/prefork.c
+libsockserv_la_SOURCES = $(LIBSOCKSERV_SOURCES)
 libsockserv_la_CFLAGS = $(AM_CFLAGS) -pthread
 libsockserv_la_LDFLAGS = -version-info 2:0:2 -export-symbols-regex '^sockserv_' -pthread $(BIND_LDFLAGS)
 

@@ -1,6 +1,8 @@
 # Bundled handler modules: each a dlopen()able NAME.so in $(pkglibdir).
-MODULE_LDFLAGS = -module -avoid-version -shared -no-undefined $(BIND_LDFLAGS)
-MODULE_LIBADD = libsockserv.la $(CONFUSE_LIBS)
+# They link no libsockserv: sockservd has it compiled in and exports its
+# API (src/daemon/local.mk), and -z now binds it when the module loads.
+MODULE_LDFLAGS = -module -avoid-version -shared $(BIND_LDFLAGS)
+MODULE_LIBADD = $(CONFUSE_LIBS)
 MODULE_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 
 pkglib_LTLIBRARIES += echo.la upper.la discard.la daytime.la chargen.la

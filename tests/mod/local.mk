@@ -1,8 +1,8 @@
 # tests/mod: test-only handler modules for the e2e scenarios.  Built by
 # `make check' only; -rpath makes libtool build a shared object, which lands
 # in $(top_builddir)/.libs/NAME.so beside the bundled modules.
-TESTMOD_LDFLAGS = -module -avoid-version -shared -no-undefined -rpath /nowhere
-TESTMOD_LIBADD = libsockserv.la $(CONFUSE_LIBS)
+TESTMOD_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
+TESTMOD_LIBADD = $(CONFUSE_LIBS)
 TESTMOD_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS)
 
 check_LTLIBRARIES += slow.la crash.la crashinit.la badabi.la

@@ -18,15 +18,15 @@ TESTS += check_acl check_priv check_safefile
 check_acl_SOURCES = tests/unit/check_acl.c
 check_acl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/daemon
 check_acl_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CONFUSE_CFLAGS) -pthread
-check_acl_LDADD = libsockservd.la $(CHECK_LIBS)
+check_acl_LDADD = libsockservd.la libsockserv.la $(CHECK_LIBS)
 
 check_priv_SOURCES = tests/unit/check_priv.c
 check_priv_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/daemon
 check_priv_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CONFUSE_CFLAGS) $(CAP_CFLAGS) -pthread
-check_priv_LDADD = libsockservd.la $(CAP_LIBS) $(CHECK_LIBS)
+check_priv_LDADD = libsockservd.la libsockserv.la $(CAP_LIBS) $(CHECK_LIBS)
 
 check_safefile_SOURCES = tests/unit/check_safefile.c
 check_safefile_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/daemon
 check_safefile_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CONFUSE_CFLAGS) -pthread
-check_safefile_LDADD = libsockservd.la $(CHECK_LIBS)
+check_safefile_LDADD = libsockservd.la libsockserv.la $(CHECK_LIBS)
 endif

@@ -10,6 +10,6 @@ check_supervisor_SOURCES = tests/unit/check_supervisor.c \
 	tests/unit/check_common.c tests/unit/check_common.h
 check_supervisor_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CONFUSE_CFLAGS) \
 	-I$(top_srcdir)/src/daemon -pthread
-check_supervisor_LDADD = libsockservd.la $(CHECK_LIBS) -lm
+check_supervisor_LDADD = libsockservd.la libsockserv.la $(CHECK_LIBS) -lm
 check_supervisor_LDFLAGS = -pthread
 endif
