@@ -8,5 +8,6 @@ contrib_bench_bare_fork_SOURCES = contrib/bench/bare-fork.c contrib/bench/bare-c
 contrib_bench_bare_prefork_SOURCES = contrib/bench/bare-prefork.c contrib/bench/bare-common.h
 contrib_bench_bare_udp_SOURCES = contrib/bench/bare-udp.c contrib/bench/bare-common.h
 contrib_bench_bare_epoll_SOURCES = contrib/bench/bare-epoll.c contrib/bench/bare-common.h
-dist_noinst_SCRIPTS += contrib/bench/run.sh contrib/bench/report.sh contrib/bench/py-echo.py
+dist_noinst_SCRIPTS += contrib/bench/run.sh contrib/bench/report.sh contrib/bench/py-echo.py \
+	contrib/bench/scale.sh
 EXTRA_DIST += contrib/bench/chart.gp
