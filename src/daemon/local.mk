@@ -7,6 +7,9 @@ libsockservd_la_SOURCES = \
 	src/daemon/fault.c \
 	src/daemon/arena.c \
 	src/daemon/conf.c \
+	src/daemon/conf-keys.c \
+	src/daemon/conf-mod.c \
+	src/daemon/conf-msg.c \
 	src/daemon/conf-scan.c \
 	src/daemon/module.c \
 	src/daemon/trust.c \

@@ -196,7 +196,7 @@ struct service {
 	struct sockserv_module_env env;		/* given to the module */
 	int			*fds;		/* listener fd per addrs[i], set
 						   by the master when applied;
-						   conf.c allocates (all -1) */
+						   conf-keys.c allocates (all -1) */
 };
 
 TAILQ_HEAD(service_list, service);
@@ -237,6 +237,65 @@ struct conf	*conf_load(const char *path);
  */
 void		 conf_free(struct conf *conf);
 const char	*conf_mode_name(enum svc_mode mode);
+
+/* ---------------------------------------------------------- conf-msg.c */
+
+/*
+ * The messages of one configuration load and the lines they name: for
+ * conf.c, conf-keys.c and conf-mod.c only.  conf_msg_error/warning hold a
+ * message for FILE:LINE (line 0: about the whole file) until
+ * conf_msg_flush() logs them all in line order.  conf_msg_note is the
+ * validation callback that records where each value of pass 2 was
+ * written; conf_msg_line() then gives the line of a key's idx-th value,
+ * or 0 if it was not written.
+ */
+void	conf_msg_reset(const char *path);	/* a new load, of path */
+void	conf_msg_quiet(bool quiet);	/* false: forget what was counted */
+void	conf_msg_root(cfg_t *root);	/* pass 2's tree, or NULL */
+/* cfg_parse of buf, named path, libConfuse's messages collected here. */
+int	conf_msg_parse(cfg_t *cfg, const char *buf, size_t len);
+void	conf_msg_error(int line, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	conf_msg_warning(int line, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	conf_msg_failed(void);	/* count an error logged by the caller */
+int	conf_msg_errors(void);	/* errors of this load so far */
+void	conf_msg_flush(void);
+int	conf_msg_note(cfg_t *cfg, cfg_opt_t *opt);
+int	conf_msg_line(cfg_t *sec, const char *opt, unsigned int idx);
+int	conf_msg_line_or(cfg_t *sec, const char *opt, int fallback);
+int	conf_msg_service_line(const char *title, int fallback);
+
+/* --------------------------------------------------------- conf-keys.c */
+
+/*
+ * The keys of sockserv.conf(5), one row each (see conf-keys.c): pass 2's
+ * schema and the building of struct conf and struct service from it.
+ * The cfg_opt_t arrays are the caller's to free.
+ */
+extern const char *const conf_keys_modes[MODE_SYNC + 1];	/* "fork"... */
+bool	 conf_keys_in_service(const char *name);
+cfg_opt_t *conf_keys_service_opts(size_t extra);	/* room for extra */
+cfg_opt_t *conf_keys_root_opts(cfg_opt_t *service);	/* globals + it */
+void	 conf_keys_build_global(struct conf *conf);	/* from conf->cfg */
+void	 conf_keys_build_service(struct conf *conf, struct service *svc,
+	    cfg_t *sec);
+
+/* ---------------------------------------------------------- conf-mod.c */
+
+/*
+ * The modules of a configuration load (see conf-mod.c): pass 1 loads
+ * them, pass 2's service section holds a block per module, and building
+ * a service takes and checks its module.  conf_mod_reset() unloads what
+ * the last load loaded; a built conf holds its own references.
+ */
+void	 conf_mod_reset(void);
+void	 conf_mod_pass1(const char *buf, size_t len);
+void	 conf_mod_report(void);		/* after a syntax error */
+cfg_opt_t *conf_mod_schema(void);		/* the service section */
+void	 conf_mod_schema_free(cfg_opt_t *svc);
+void	 conf_mod_build(struct service *svc, cfg_t *sec);
+void	 conf_mod_check(struct service *svc, cfg_t *sec);	/* module's own */
 
 /* --------------------------------------------------------- conf-scan.c */
 

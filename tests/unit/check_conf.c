@@ -1,5 +1,5 @@
 /*
- * check_conf.c -- unit tests of the configuration loader (conf.c), the
+ * check_conf.c -- unit tests of the configuration loader (conf*.c), the
  * module loader (module.c), StrictModes (trust.c) and the logger (log.c).
  *
  * Every test writes a real config file into a fresh temporary directory,
@@ -541,6 +541,42 @@ START_TEST(test_many_errors)
 	expect_line(12, "max_children: 0 is out of range");
 	expect_line(13, "unknown user \"no-such-user-here\"");
 	ck_assert_int_eq(count_lines(captured), 7);
+}
+END_TEST
+
+/*
+ * Messages on one line come in the order of the key table (conf-keys.c),
+ * which is the build order the checks rely on: identity, listen, mode,
+ * socket file, numbers with their checks, then allow and deny.
+ */
+START_TEST(test_one_line_order)
+{
+	const char *want[] = {
+	    "unknown user \"no-such-user-here\"",
+	    "listen: bad: expected",
+	    "socket_mode: expected an octal mode",
+	    "warning: service a: fork_ahead only applies to mode = fork",
+	    "service a: workers (4) exceeds max_workers (2)",
+	    "service a: min_spare (5) exceeds max_spare (4)",
+	    "service a: min_spare (5) exceeds max_workers (2)",
+	    "allow: x: not an address",
+	    "deny: ::1/200: prefix length",
+	};
+	const char *p = captured;
+	size_t i;
+
+	ck_assert_ptr_null(load("service a { allow = \"x\" deny = \"::1/200\" "
+				"max_workers = 2 fork_ahead = 3 min_spare = 5 "
+				"max_spare = 4 mode = \"prefork\" "
+				"socket_mode = \"999\" listen = {\"tcp://"
+				"127.0.0.1:7007\", \"bad\"} module = \"echo\" "
+				"user = \"no-such-user-here\" }\n"));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		expect_line(1, want[i]);
+		ck_assert_msg((p = strstr(p, want[i])) != NULL,
+		    "\"%s\" out of order in:\n%s", want[i], captured);
+	}
+	ck_assert_int_eq(count_lines(captured), 9);
 }
 END_TEST
 
@@ -1268,6 +1304,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_no_service);
 	tcase_add_test(tc, test_duplicate_service);
 	tcase_add_test(tc, test_many_errors);
+	tcase_add_test(tc, test_one_line_order);
 	tcase_add_test(tc, test_mode_compat);
 	tcase_add_test(tc, test_prefork_sizing);
 	tcase_add_test(tc, test_same_address);
