@@ -40,6 +40,9 @@
 
 #define LOG_IDENT   "sockservd"
 #define LOG_LINEMAX 2048
+/* How the log file is opened, at start and at each reopen (safefile.c). */
+#define LOG_FILE_FLAGS (O_WRONLY | O_APPEND | O_CREAT)
+#define LOG_FILE_MODE  0640
 
 enum log_target { TARGET_STDERR, TARGET_SYSLOG, TARGET_FILE };
 
@@ -96,37 +99,6 @@ log_level_parse(const char *name)
 	return -1;
 }
 
-/*
- * Open the log file in its directory dirfd, by the rules of safefile.c
- * (never through a symlink, a regular file with one link, given to the
- * daemon's user); the refusal is logged, naming path.
- */
-static int
-log_open_file(int dirfd, const char *path)
-{
-	char err[SAFEFILE_ERRLEN];
-	int fd;
-
-	fd = safefile_openat(dirfd, strrchr(path, '/') + 1,
-	    O_WRONLY | O_APPEND | O_CREAT, 0640, err, sizeof(err));
-	if (fd == -1)
-		log_warnx("log %s: %s", path, err);
-	return fd;
-}
-
-/* Open the directory of the log file at path; the refusal is logged. */
-static int
-log_open_dir(const char *path)
-{
-	char err[SAFEFILE_ERRLEN];
-	const char *name;
-	int fd;
-
-	if ((fd = safefile_opendir(path, 0, &name, err, sizeof(err))) == -1)
-		log_warnx("log %s: %s", path, err);
-	return fd;
-}
-
 /* The reopen count, mapped once, before any process is forked. */
 static int
 log_gen_map(void)
@@ -155,7 +127,7 @@ int
 log_open(const char *target, int level, bool foreground)
 {
 	enum log_target t;
-	char *path = NULL;
+	char *path = NULL, err[SAFEFILE_ERRLEN];
 	int fd = -1, dirfd = -1, saved;
 
 	if (target == NULL)
@@ -170,11 +142,11 @@ log_open(const char *target, int level, bool foreground)
 			log_warn("log %s", target);
 			return -1;
 		}
-		if ((dirfd = log_open_dir(path)) == -1 ||
-		    (fd = log_open_file(dirfd, path)) == -1) {
+		fd = safefile_open(path, 0, LOG_FILE_FLAGS, LOG_FILE_MODE,
+		    &dirfd, err, sizeof(err));
+		if (fd == -1) {
+			log_warnx("log %s: %s", path, err);
 			saved = errno;
-			if (dirfd != -1)
-				close(dirfd);
 			free(path);
 			errno = saved;
 			return -1;
@@ -213,10 +185,15 @@ log_open(const char *target, int level, bool foreground)
 static int
 log_reopen_file(void)
 {
+	char err[SAFEFILE_ERRLEN];
 	int fd, saved;
 
-	if ((fd = log_open_file(log_dirfd, log_path)) == -1)
+	fd = safefile_openat(log_dirfd, strrchr(log_path, '/') + 1,
+	    LOG_FILE_FLAGS, LOG_FILE_MODE, err, sizeof(err));
+	if (fd == -1) {
+		log_warnx("log %s: %s", log_path, err);
 		return -1;
+	}
 	if (dup3(fd, log_fd, O_CLOEXEC) == -1) {
 		saved = errno;
 		log_warn("log %s: reopen", log_path);

@@ -227,7 +227,12 @@ master_sockopts(const struct service *svc, struct sockserv_options *opt)
 	opt->request_queue_size = svc->request_queue_size;
 	opt->allow_reuse_address = svc->reuse_addr;
 	opt->allow_reuse_port = svc->reuse_port;
-	opt->socket_mode = svc->socket_mode;
+	/*
+	 * libsockserv's chmod after bind goes by name: owner only, until
+	 * master_unix_file gives the inode recorded at bind its configured
+	 * owner and mode (safefile_chattr), the one place that does.
+	 */
+	opt->socket_mode = S_IRUSR | S_IWUSR;
 }
 
 /*

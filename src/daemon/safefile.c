@@ -11,12 +11,13 @@
  *    openat(O_PATH | O_NOFOLLOW), and the directory reached is kept as a
  *    descriptor; the file is then opened, bound, changed and removed
  *    relative to it, never by its whole path again.
- *  - Running as root, every directory walked must be owned by root or the
+ *  - Running as root, every directory walked must pass trust.c's rule,
+ *    the one StrictModes applies to modules: owned by root or the
  *    daemon's user and writable by nobody else -- except a sticky
- *    directory owned by root, such as /tmp, where nobody can rename or
- *    remove an entry they do not own.  A symbolic link on the way is
- *    followed only if root owns it and the directory holding it
- *    (/var/run -> /run); any other is refused.
+ *    directory such as /tmp, where nobody can rename or remove an entry
+ *    they do not own.  A symbolic link on the way is followed only if
+ *    root owns it and the directory holding it (/var/run -> /run); any
+ *    other is refused.
  *  - The file is opened with O_NOFOLLOW and must be a regular file (or a
  *    character device of root's, such as /dev/null) with one link;
  *    running as root, owned by root or the daemon's user, to whom a
@@ -93,34 +94,17 @@ safefile_close(int fd)
 	errno = saved;
 }
 
-static bool
-safefile_owner_ok(uid_t uid)
-{
-	return uid == 0 || (safefile_uid != (uid_t)-1 && uid == safefile_uid);
-}
-
-/* The rule for one directory of a walk, applied when running as root. */
+/* The rule for one directory of a walk (trust.c's), when running as root. */
 static int
 safefile_check_dir(const struct safefile_walk *w, char *err, size_t errlen)
 {
-	const struct stat	*st = &w->st;
+	char	 what[PATH_MAX + 16];
 
 	if (!trust_strict())
 		return 0;
-	if (!safefile_owner_ok(st->st_uid))
-		return safefile_fail(EPERM, err, errlen, "directory %s is "
-		    "writable by uid %lu (not root or the daemon's user)",
-		    w->path, (unsigned long)st->st_uid);
-	if ((st->st_mode & S_ISVTX) && st->st_uid == 0)
-		return 0;
-	if (st->st_mode & S_IWOTH)
-		return safefile_fail(EPERM, err, errlen,
-		    "directory %s is writable by others", w->path);
-	if ((st->st_mode & S_IWGRP) && st->st_gid != 0)
-		return safefile_fail(EPERM, err, errlen, "directory %s is "
-		    "writable by group %lu", w->path,
-		    (unsigned long)st->st_gid);
-	return 0;
+	snprintf(what, sizeof(what), "directory %s", w->path);
+	return trust_check_stat(&w->st, what, safefile_uid, false, err,
+	    errlen);
 }
 
 /* The path of c in w, for messages (and for w's successor). */
@@ -353,7 +337,7 @@ safefile_check_file(const struct stat *st, char *err, size_t errlen)
 	if (st->st_nlink != 1)
 		return safefile_fail(EPERM, err, errlen, "has %lu hard links",
 		    (unsigned long)st->st_nlink);
-	if (trust_strict() && !safefile_owner_ok(st->st_uid))
+	if (trust_strict() && !trust_owner(st->st_uid, safefile_uid))
 		return safefile_fail(EPERM, err, errlen, "owned by uid %lu "
 		    "(not root or the daemon's user)",
 		    (unsigned long)st->st_uid);

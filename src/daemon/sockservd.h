@@ -82,12 +82,19 @@ void		 module_close(struct module *m);
 
 /*
  * StrictModes.  trust_strict() says whether to apply the checks (running
- * as root); trust_check_file() checks an open regular file and the
- * directory holding it: owned by root (or the effective user), writable by
- * nobody else (group allowed when group_ok or root's).  On refusal returns
- * -1 with a one-line reason naming path in err.
+ * as root).  trust_check_stat() is the rule: owned by root or user
+ * ((uid_t)-1: none), writable by nobody else (group allowed when group_ok
+ * or root's; a sticky directory's write bits excepted); trust_owner() its
+ * first half.  trust_check_file() applies it to an open regular file and
+ * the directory holding it, user the effective one.  On refusal they
+ * return -1, errno EPERM, with a one-line reason naming what or path in
+ * err.
  */
+struct stat;
 bool	trust_strict(void);
+bool	trust_owner(uid_t uid, uid_t user);
+int	trust_check_stat(const struct stat *st, const char *what, uid_t user,
+	    bool group_ok, char *err, size_t errlen);
 int	trust_check_file(int fd, const char *path, bool group_ok, char *err,
 	    size_t errlen);
 

@@ -1,18 +1,23 @@
 /*
- * trust.c -- StrictModes: may the daemon trust a file it is about to load?
+ * trust.c -- who may have written a file the daemon trusts: StrictModes
+ * for the files it loads, and the same rule for the directories of the
+ * files it writes.
  *
  * A daemon started as root that loads code (modules) or configuration
- * from a file another user can write has handed that user root.  Like
- * sshd's StrictModes, this file owns the rule: when running as root, a
- * module or configuration file must be a regular file owned by root (or
- * by the effective user), and neither it nor the directory holding it may
- * be writable by anyone else -- not by other users, and not by the group
- * unless the caller says a group-writable file is acceptable.  A sticky
- * directory such as /tmp is acceptable: nobody else can replace a file
- * there that they do not own.  The checks
- * work on an open descriptor (fstat), so what is checked is what is read.
- * Callers decide when to apply them (trust_strict()); nothing here logs:
- * a refusal is described in the caller's buffer, naming the file and why.
+ * from a file another user can write has handed that user root; one that
+ * opens, chowns or removes a file by name in a directory another user can
+ * write can be steered onto another file.  This file owns the one rule
+ * for both (trust_check_stat): owned by root or by the daemon's user
+ * (for loaded files, the effective user: root), and writable by nobody
+ * else -- not by other users, not by a group other than root's unless the
+ * caller accepts it.  A sticky directory such as /tmp is acceptable:
+ * nobody else can replace a file there that they do not own.  Like sshd's
+ * StrictModes, a module or configuration file and the directory holding
+ * it must pass it (trust_check_file); safefile.c applies it to every
+ * directory it walks.  The checks work on what was opened (fstat), so
+ * what is checked is what is read.  Callers decide when to apply them
+ * (trust_strict()); nothing here logs: a refusal is described in the
+ * caller's buffer, naming the file and why.
  */
 #include "config.h"
 
@@ -35,30 +40,41 @@ trust_strict(void)
 	return geteuid() == 0;
 }
 
-/* One stat result against the rule; what names it in the message. */
-static int
-trust_check_stat(const struct stat *st, const char *what, const char *path,
+/* May a file or directory of the daemon's belong to uid? */
+bool
+trust_owner(uid_t uid, uid_t user)
+{
+	return uid == 0 || (user != (uid_t)-1 && uid == user);
+}
+
+/*
+ * The rule for st, a file or a directory called `what' in messages
+ * ("directory /run"): owned by root or user ((uid_t)-1: no other), and
+ * writable by nobody else -- not by others, not by a group other than
+ * root's unless group_ok.  In a sticky directory (/tmp) nobody can rename
+ * or remove an entry they do not own, so its write bits are not held
+ * against it.  0, or -1 with errno EPERM and "WHAT is ..." in err.
+ */
+int
+trust_check_stat(const struct stat *st, const char *what, uid_t user,
     bool group_ok, char *err, size_t errlen)
 {
-	if (st->st_uid != 0 && st->st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: %s%sowned by uid %lu, not root",
-		    path, what, *what ? " " : "", (unsigned long)st->st_uid);
-		errno = EPERM;
-		return -1;
-	}
-	if (st->st_mode & S_IWOTH) {
-		snprintf(err, errlen, "%s: %s%swritable by others", path, what,
-		    *what ? " " : "");
-		errno = EPERM;
-		return -1;
-	}
-	if ((st->st_mode & S_IWGRP) && !group_ok && st->st_gid != 0) {
-		snprintf(err, errlen, "%s: %s%swritable by group %lu", path,
-		    what, *what ? " " : "", (unsigned long)st->st_gid);
-		errno = EPERM;
-		return -1;
-	}
-	return 0;
+	if (!trust_owner(st->st_uid, user))
+		snprintf(err, errlen, "%s is %s by uid %lu (not root%s)", what,
+		    S_ISDIR(st->st_mode) ? "writable" : "owned",
+		    (unsigned long)st->st_uid,
+		    user == 0 ? "" : " or the daemon's user");
+	else if (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))
+		return 0;
+	else if (st->st_mode & S_IWOTH)
+		snprintf(err, errlen, "%s is writable by others", what);
+	else if ((st->st_mode & S_IWGRP) && !group_ok && st->st_gid != 0)
+		snprintf(err, errlen, "%s is writable by group %lu", what,
+		    (unsigned long)st->st_gid);
+	else
+		return 0;
+	errno = EPERM;
+	return -1;
 }
 
 /*
@@ -72,7 +88,7 @@ trust_check_file(
     int fd, const char *path, bool group_ok, char *err, size_t errlen)
 {
 	struct stat st;
-	char dir[PATH_MAX], what[PATH_MAX + 16];
+	char dir[PATH_MAX], what[2 * PATH_MAX + 16];
 	const char *slash;
 	size_t n;
 
@@ -85,7 +101,8 @@ trust_check_file(
 		errno = EINVAL;
 		return -1;
 	}
-	if (trust_check_stat(&st, "", path, group_ok, err, errlen) == -1)
+	if (trust_check_stat(&st, path, geteuid(), group_ok, err, errlen) ==
+	    -1)
 		return -1;
 
 	/* The directory: whoever can write it can replace the file. */
@@ -106,14 +123,6 @@ trust_check_file(
 		    strerror(errno));
 		return -1;
 	}
-	/*
-	 * In a sticky directory (/tmp) only a file's owner can rename or
-	 * remove it, and the file was just found to be owned by root or us.
-	 */
-	if (st.st_mode & S_ISVTX)
-		st.st_mode &= ~(mode_t)(S_IWGRP | S_IWOTH);
-	snprintf(what, sizeof(what), "directory %s", dir);
-	if (trust_check_stat(&st, what, path, group_ok, err, errlen) == -1)
-		return -1;
-	return 0;
+	snprintf(what, sizeof(what), "%s: directory %s", path, dir);
+	return trust_check_stat(&st, what, geteuid(), group_ok, err, errlen);
 }

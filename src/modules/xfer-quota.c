@@ -4,8 +4,8 @@
  * the quota.  The file is only ever read and rewritten whole under its
  * lock, but a writer killed half-way or an administrator's edit can leave
  * anything in it: every line is checked like a protocol line, and one
- * that fails is dropped (a stale record is harmless, xfer.c drops those
- * whose upload no longer holds its partial).
+ * that fails is dropped (a stale record is harmless, xfer-store.c drops
+ * those whose upload no longer holds its partial).
  */
 #include "config.h"
 

@@ -1,8 +1,8 @@
 /*
  * xfer-quota.h -- the pure half of the xfer module's quota accounting:
  * the reservation records kept in root's `.quota' file and the sum that
- * decides an upload (see xfer.c for the locking and the file system
- * walk, doc/xfer-protocol.md for the bound it keeps).  No I/O here, so
+ * decides an upload (see xfer-store.c for the locking and the file
+ * system walk, doc/xfer-protocol.md for the bound it keeps).  No I/O here, so
  * the unit tests can feed it torn and hostile records.
  */
 #ifndef XFER_QUOTA_H

@@ -10,7 +10,8 @@ exec_la_LDFLAGS = $(MODULE_LDFLAGS)
 exec_la_LIBADD = $(MODULE_LIBADD)
 xfer_la_SOURCES = src/modules/xfer.c src/modules/xfer-proto.c \
 	src/modules/xfer-proto.h src/modules/xfer-quota.c \
-	src/modules/xfer-quota.h
+	src/modules/xfer-quota.h src/modules/xfer-store.c \
+	src/modules/xfer-store.h
 xfer_la_CFLAGS = $(MODULE_CFLAGS) $(ZLIB_CFLAGS)
 xfer_la_LDFLAGS = $(MODULE_LDFLAGS)
 xfer_la_LIBADD = $(MODULE_LIBADD) $(ZLIB_LIBS)

@@ -12,6 +12,7 @@ E2E_PRIV_TESTS = \
 	tests/e2e/t-priv-nonroot.sh \
 	tests/e2e/t-priv-log-symlink.sh \
 	tests/e2e/t-priv-socket-symlink.sh \
+	tests/e2e/t-priv-socket-mode.sh \
 	tests/e2e/t-priv-pidfile-symlink.sh \
 	tests/e2e/t-priv-dir-writable.sh \
 	tests/e2e/t-priv-removable.sh \

@@ -4,7 +4,8 @@
  *
  * In a scratch directory: the walk refuses relative paths and, as root,
  * directories writable by another user, by others or by a group other
- * than root's, but accepts a sticky directory of root's; it follows a
+ * than root's, but accepts a sticky directory of root's (or, with a
+ * `user', of that user's: trust.c's rule); it follows a
  * link of root's in a directory of root's (absolute or relative, with
  * `..') and refuses one of another user's; SAFEFILE_MKDIR creates what is
  * missing, the last level given to the daemon's user.  The file is never
@@ -148,9 +149,11 @@ START_TEST(walk_dir_rule)
 	ck_assert_int_eq(walk("theirsticky/f", 0), -1);
 	ck_assert_int_eq(walk("rootgroup/f", 0), 0);
 	ck_assert_int_eq(walk("sticky/f", 0), 0);
-	/* The daemon's user may own directories. */
+	/* The daemon's user may own directories, sticky ones too (trust.c's
+	 * rule, the one modules pass). */
 	safefile_set_user(OTHER_UID, OTHER_GID);
 	ck_assert_int_eq(walk("theirs/f", 0), 0);
+	ck_assert_int_eq(walk("theirsticky/f", 0), 0);
 }
 END_TEST
 
