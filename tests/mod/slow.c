@@ -10,6 +10,7 @@
  * `slow { check_ms = N }' makes loading the configuration take N ms more
  * (the check hook sleeps), so that a signal can arrive during a reload.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -85,12 +86,22 @@ slow_dgram(struct sockserv_request *req)
 	return sockserv_reply(req, pkt, len);
 }
 
+/*
+ * While it sleeps the process is named "slow-check", so that a test finds
+ * the reload's trial child among workers that may be starting just then.
+ */
 static int
 slow_check(cfg_t *sec, const struct sockserv_module_env *env)
 {
+	char name[16] = "";
+
 	(void)env;
-	if (sec != NULL)
-		slow_sleep_ms(cfg_getint(sec, "check_ms"));
+	if (sec == NULL || cfg_getint(sec, "check_ms") == 0)
+		return 0;
+	(void)prctl(PR_GET_NAME, name);
+	(void)prctl(PR_SET_NAME, "slow-check");
+	slow_sleep_ms(cfg_getint(sec, "check_ms"));
+	(void)prctl(PR_SET_NAME, name);
 	return 0;
 }
 
