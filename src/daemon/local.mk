@@ -15,6 +15,7 @@ libsockservd_la_SOURCES = \
 	src/daemon/priv.c \
 	src/daemon/signal.c \
 	src/daemon/daemonize.c \
+	src/daemon/listener.c \
 	src/daemon/master.c \
 	src/daemon/supervisor.c \
 	src/daemon/scoreboard.c \

@@ -354,13 +354,16 @@ void	fault_clear(struct fault *f, uint64_t now, const char *fmt, ...)
 /* Pausing, or in a burst not yet over: the caller's cheap test. */
 #define FAULT_ACTIVE(f)	((f)->err != 0 || (f)->pause != 0)
 
-/* ---------------------------------------------------------- master.c */
+/* -------------------------------------------------------- listener.c */
 
 /*
- * The master owns the listeners (kept across reloads when the address is
- * unchanged), the signal flags and the event loop.  In fork mode it
- * accepts (or receives datagrams) itself and hands each to
- * supervisor_fork_*; for prefork, thread and sync it only supervises.
+ * The listener table: every listening socket, kept across reloads while
+ * its address is unchanged.  A record's owner is the service of the
+ * configuration being served; a reload binds (listener_bind: finds or
+ * binds each address of the new conf, sets svc->fds, changes nothing
+ * running and undoes itself on failure, logged), commits (the new
+ * services become the owners) and, once the new generation runs, prunes
+ * (closes what the new conf dropped).
  */
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -377,7 +380,27 @@ struct listener {
 	struct fault		 fault;		/* accept/recvfrom failing */
 };
 TAILQ_HEAD(listener_list, listener);
+extern struct listener_list listener_all;
 
+int	listener_bind(struct conf *conf);	/* -1: logged, nothing kept */
+void	listener_commit(struct conf *conf);
+void	listener_prune(void);	/* also resets the marks of a bind */
+void	listener_close_all(void);	/* socket files removed */
+/*
+ * In a freshly forked child: close every listener (and socket file
+ * directory) except those of keep_svc (NULL: none) and keep_fd (-1:
+ * none).  The records stay as they are: each page a child wrote would be
+ * a copy-on-write fault.
+ */
+void	listener_child_close(const struct service *keep_svc, int keep_fd);
+
+/* ---------------------------------------------------------- master.c */
+
+/*
+ * The master owns the event loop, reload and shutdown.  In fork mode it
+ * accepts (or receives datagrams) itself and hands each to
+ * supervisor_fork_*; for prefork, thread and sync it only supervises.
+ */
 int	master_run(struct conf *conf);		/* returns the exit status */
 /*
  * For supervisor.c, in a freshly forked child before anything else:
