@@ -56,6 +56,7 @@ static struct conf		*master_conf;
 static enum master_state	 master_state = MASTER_RUN;
 static uint64_t			 master_deadline;	/* DRAIN, KILL */
 static int			 master_sigfd = -1;
+static struct master_opts	 master_opt;		/* the command line's */
 
 /* The poll set: [0] the signalfd, then the listeners polled now. */
 static struct pollfd		*master_pfd;
@@ -137,19 +138,6 @@ master_commit(struct conf *conf)
 {
 	listener_commit(conf);
 	return master_pollset_size();
-}
-
-/*
- * In a forked child: close every descriptor the master holds for itself
- * (listeners, the pidfile), except the listeners of keep_svc and keep_fd.
- */
-void
-master_child_close(const struct service *keep_svc, int keep_fd)
-{
-	listener_child_close(keep_svc, keep_fd);
-	/* Else a spare would not see EOF when the master lets it go. */
-	supervisor_child_close();
-	daemonize_child();
 }
 
 /* ------------------------------------------------------------ admission */
@@ -384,8 +372,8 @@ master_trial_load(void)
 	}
 	if (pid == 0) {
 		signal_reset_child();
-		master_child_close(NULL, -1);
-		_exit(conf_load(opt_config) != NULL ? 0 : EXIT_CONFIG);
+		supervisor_child_close(NULL, -1);
+		_exit(conf_load(master_opt.config) != NULL ? 0 : EXIT_CONFIG);
 	}
 	pidfd = os_pidfd_open(pid);
 	if (pidfd != -1) {
@@ -419,13 +407,13 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 	    (old->user && new->user && strcmp(old->user, new->user) != 0) ||
 	    old->gid != new->gid)
 		log_warnx("reload: a new user or group takes a restart");
-	if (opt_pidfile == NULL && (op == NULL) == (np == NULL) && op &&
+	if (master_opt.pidfile == NULL && (op == NULL) == (np == NULL) && op &&
 	    strcmp(op, np) != 0)
 		log_warnx("reload: a new pidfile takes a restart");
 	if ((old->log == NULL) != (new->log == NULL) ||
 	    (old->log && strcmp(old->log, new->log) != 0) ||
 	    old->log_level != new->log_level)
-		if (log_open(new->log, new->log_level, opt_foreground) == -1)
+		if (log_open(new->log, new->log_level, master_opt.foreground) == -1)
 			log_warnx("reload: keeping the old log target");
 }
 
@@ -451,10 +439,10 @@ master_reload(void)
 {
 	struct conf	*new, *old = master_conf;
 
-	log_notice("reloading %s", opt_config);
+	log_notice("reloading %s", master_opt.config);
 	master_notify("RELOADING=1");
 	if (master_trial_load() == -1 ||
-	    (new = conf_load(opt_config)) == NULL) {
+	    (new = conf_load(master_opt.config)) == NULL) {
 		log_warnx("reload failed, keeping the old configuration");
 		master_notify("READY=1");
 		return;
@@ -475,7 +463,7 @@ master_reload(void)
 	supervisor_retire_conf(old);
 	listener_prune();
 	conf_free(old);		/* the master's reference */
-	log_notice("reloaded %s", opt_config);
+	log_notice("reloaded %s", master_opt.config);
 	master_notify("READY=1");
 	master_trim();
 }
@@ -615,7 +603,7 @@ master_abort(int status, bool logged)
 {
 	const char	*target = master_conf->log;
 
-	if (logged && ((target == NULL && !opt_foreground) ||
+	if (logged && ((target == NULL && !master_opt.foreground) ||
 	    (target != NULL && strcmp(target, "stderr") != 0)))
 		daemonize_note("start-up failed, see the log (%s)",
 		    target != NULL ? target : "syslog");
@@ -652,7 +640,7 @@ master_cleanup(void)
 static int
 master_log_open(const struct conf *conf)
 {
-	return log_open(conf->log, conf->log_level, opt_foreground);
+	return log_open(conf->log, conf->log_level, master_opt.foreground);
 }
 
 /*
@@ -660,10 +648,11 @@ master_log_open(const struct conf *conf)
  * stopped.  Returns the process's exit status.
  */
 int
-master_run(struct conf *conf)
+master_run(struct conf *conf, const struct master_opts *opt)
 {
 	int	 status;
 
+	master_opt = *opt;
 	master_conf = conf;
 	if ((master_sigfd = signal_init()) == -1) {
 		log_warn("signals");

@@ -313,13 +313,6 @@ void	daemonize_pidfile_remove(void);
 void	daemonize_child(void);	/* in a forked child: close the pidfile and
 				   readiness fds, never remove the file */
 
-/* ------------------------------------------------------------ main.c */
-
-extern int	 opt_foreground;
-extern int	 opt_verbose;
-extern const char *opt_config;
-extern const char *opt_pidfile;
-
 /* ----------------------------------------------------------- fault.c */
 
 /*
@@ -401,14 +394,14 @@ void	listener_child_close(const struct service *keep_svc, int keep_fd);
  * accepts (or receives datagrams) itself and hands each to
  * supervisor_fork_*; for prefork, thread and sync it only supervises.
  */
-int	master_run(struct conf *conf);		/* returns the exit status */
-/*
- * For supervisor.c, in a freshly forked child before anything else:
- * close every descriptor the master holds for itself (listeners, the
- * pidfile), except the listeners of keep_svc (a pool worker's service;
- * NULL for none) and keep_fd (a datagram child's listener; -1 for none).
- */
-void	master_child_close(const struct service *keep_svc, int keep_fd);
+/* What the command line (main.c) tells the master. */
+struct master_opts {
+	const char	*config;	/* absolute: re-read on SIGHUP */
+	const char	*pidfile;	/* -p, or NULL: the configuration's */
+	bool		 foreground;	/* -f */
+};
+int	master_run(struct conf *conf, const struct master_opts *opt);
+					/* returns the exit status */
 
 /* ------------------------------------------------------ supervisor.c */
 
@@ -481,8 +474,15 @@ int	supervisor_count(const struct service *svc);	/* live CHILD_CONN */
 int	supervisor_count_peer(const struct service *svc,
 	    const struct sockaddr *peer);
 int	supervisor_live(void);		/* children still alive */
-/* In a freshly forked child: close the master's ends of the spares. */
-void	supervisor_child_close(void);
+/*
+ * In a freshly forked child, before anything else: close every
+ * descriptor the master holds for itself (listeners, the master's ends
+ * of the spares' socket pairs, the pidfile), except the listeners of
+ * keep_svc (a pool worker's service; NULL for none) and keep_fd (a
+ * datagram child's listener; -1 for none).  Called by the code that
+ * forked, never by what runs in the child.
+ */
+void	supervisor_child_close(const struct service *keep_svc, int keep_fd);
 /* In the master, right before any fork(): what children close is exact. */
 void	supervisor_before_fork(void);
 /*

@@ -556,21 +556,26 @@ sv_spawn_spare(struct sv_pool *p)
 		sv_child_drop(c);
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		supervisor_child_close(NULL, -1);
 		worker_spare(svc, srv, pair[1]);
+	}
 	c->pid = pid;
 	close(pair[1]);
 	return 0;
 }
 
-/* In a child: close the spares' master ends (never the arena's table). */
+/* The spares' master ends are read from sv_spare_fds, never the arena. */
 void
-supervisor_child_close(void)
+supervisor_child_close(const struct service *keep_svc, int keep_fd)
 {
 	size_t	 i;
 
+	listener_child_close(keep_svc, keep_fd);
+	/* Else a spare would not see EOF when the master lets it go. */
 	for (i = 0; i < sv_nspare_fds; i++)
 		(void)close(sv_spare_fds[i]);
+	daemonize_child();
 }
 
 /* Spares p lacks; none while it backs off, is retired or stopping. */
@@ -625,8 +630,10 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		close(conn_fd);
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		supervisor_child_close(NULL, -1);
 		worker_conn(svc, srv, conn_fd, peer, peerlen);
+	}
 	c->pid = pid;
 	close(conn_fd);
 	return 0;
@@ -655,8 +662,10 @@ supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 		arena_free(c);
 		return -1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		supervisor_child_close(NULL, lfd);
 		worker_dgram(svc, lfd, pkt, len, peer, peerlen);
+	}
 	sv_child_add(c, pid);
 	return 0;
 }
@@ -700,6 +709,7 @@ sv_spawn(struct sv_pool *p)
 		return -1;
 	}
 	if (pid == 0) {
+		supervisor_child_close(svc, -1);
 		scoreboard_attach(sb, slot);
 		worker_pool(svc, slot);
 	}

@@ -1,13 +1,12 @@
 /*
  * worker.c -- what runs in a process the supervisor forked.
  *
- * It owns the life of every child and worker after fork(): default signal
- * dispositions and SIGTERM as "finish the current request(s), then exit";
- * closing what the process must not hold (the master's signalfd and
- * pidfile, other services' listeners; a fork-mode child holds no listener
- * at all, except a datagram child the one it replies on); dropping
- * privileges before any module code runs; the module's init and fini;
- * and the serving itself:
+ * It owns the life of every child and worker after fork(), once the code
+ * that forked it has closed the master's descriptors (listeners it does
+ * not serve, spares' ends, the pidfile: supervisor_child_close): default
+ * signal dispositions and SIGTERM as "finish the current request(s), then
+ * exit"; closing the master's signalfd; dropping privileges before any
+ * module code runs; the module's init and fini; and the serving itself:
  *
  *   worker_conn   fork mode: one connection, then _exit with the
  *                 handler's result (the hot path: nothing here that
@@ -309,8 +308,8 @@ worker_conn_server(const struct service *svc)
 
 /*
  * What a child for one connection (or a spare waiting for one) does
- * before it serves: closing what it must not hold, privileges and the
- * module's init (worker_module_init).  This is the hot path of fork mode,
+ * before it serves: closing the signalfd, privileges and the module's
+ * init (worker_module_init).  This is the hot path of fork mode,
  * and on a virtual machine every page a child writes or first executes is
  * a fault that costs more than a syscall: it writes one variable, and the
  * server object is the master's.
@@ -330,7 +329,6 @@ worker_conn_setup(struct service *svc, struct sockserv_server *srv)
 
 	signal_close_child();
 	w_svc = svc;
-	master_child_close(NULL, -1);
 	state = worker_module_init(svc);
 	if (state != NULL)
 		sockserv_server_set_context(srv, state);
@@ -448,7 +446,6 @@ worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
 	worker_signals();
 	signal_reset_child();
 	w_svc = svc;
-	master_child_close(NULL, lfd);
 	srv = worker_server(svc, lfd, SOCK_DGRAM);
 	state = worker_module_init(svc);
 	sockserv_server_set_context(srv, state);
@@ -891,7 +888,6 @@ worker_pool(struct service *svc, int slot)
 	worker_signals();
 	signal_reset_child();
 	w_svc = svc;
-	master_child_close(svc, -1);
 
 	memset(&w, 0, sizeof(w));
 	w.svc = svc;

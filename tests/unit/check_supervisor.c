@@ -31,12 +31,6 @@
 #include "sockservd.h"
 #include "check_common.h"
 
-/* main.c's options, which master.c (linked through worker.c) reads. */
-int		 opt_foreground;
-int		 opt_verbose;
-const char	*opt_config;
-const char	*opt_pidfile;
-
 /* ------------------------------------------------------------ pool delta */
 
 START_TEST(pool_starts_missing_workers)
