@@ -17,6 +17,9 @@ libsockservd_la_SOURCES = \
 	src/daemon/daemonize.c \
 	src/daemon/listener.c \
 	src/daemon/master.c \
+	src/daemon/child.c \
+	src/daemon/spare.c \
+	src/daemon/pool.c \
 	src/daemon/supervisor.c \
 	src/daemon/scoreboard.c \
 	src/daemon/worker.c

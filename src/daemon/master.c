@@ -344,7 +344,7 @@ master_start_pools(struct conf *conf)
 	int		 rv = 0;
 
 	TAILQ_FOREACH(svc, &conf->services, entry) {
-		if (supervisor_start_pool(conf, svc) == -1) {
+		if (pool_start(conf, svc) == -1) {
 			log_warnx("service %s: cannot start its workers",
 			    svc->name);
 			rv = -1;
@@ -365,14 +365,14 @@ master_trial_load(void)
 	pid_t		 pid;
 	int		 status, pidfd;
 
-	supervisor_before_fork();
+	child_before_fork();
 	if ((pid = fork()) == -1) {
 		log_warn("reload: fork");
 		return -1;
 	}
 	if (pid == 0) {
 		signal_reset_child();
-		supervisor_child_close(NULL, -1);
+		child_close_master(NULL, -1);
 		_exit(conf_load(master_opt.config) != NULL ? 0 : EXIT_CONFIG);
 	}
 	pidfd = os_pidfd_open(pid);
@@ -413,7 +413,8 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 	if ((old->log == NULL) != (new->log == NULL) ||
 	    (old->log && strcmp(old->log, new->log) != 0) ||
 	    old->log_level != new->log_level)
-		if (log_open(new->log, new->log_level, master_opt.foreground) == -1)
+		if (log_open(new->log, new->log_level,
+		    master_opt.foreground) == -1)
 			log_warnx("reload: keeping the old log target");
 }
 
@@ -620,7 +621,7 @@ master_cleanup(void)
 	listener_close_all();
 	conf_free(master_conf);
 	master_conf = NULL;
-	supervisor_fini();
+	child_fini();
 	arena_free(master_pfd);
 	arena_free(master_pl);
 	free(master_pkt);
@@ -666,7 +667,7 @@ master_run(struct conf *conf, const struct master_opts *opt)
 	}
 	/* Not in the arena: a datagram's child reads it. */
 	if ((master_pkt = malloc(MASTER_PKT_MAX)) == NULL ||
-	    master_pollset_size() == -1 || supervisor_init() == -1) {
+	    master_pollset_size() == -1 || child_init() == -1) {
 		log_warn("master");
 		return EXIT_OSERR;
 	}
