@@ -478,6 +478,8 @@ struct child_table {
 	bool			 stopping;	/* no respawn, no growth */
 	double			 fork_warned;	/* rate limit of fork errors */
 	bool			 spare_fds_stale; /* see child_sock_close */
+	bool			 strays_due;	/* see supervisor_maintain */
+	double			 strays_at;	/* last looked for, monotonic */
 };
 extern struct child_table *child_tab;
 
@@ -601,15 +603,17 @@ int	supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
  */
 void	supervisor_retire_conf(struct conf *conf);
 /*
- * Reap every exited child: log, replace workers, back off crash loops;
- * strays (below) are killed when one is reaped or a child was killed.
+ * Reap every exited child: log, replace workers, back off crash loops.
+ * A stray reaped, or a child killed by a signal, has the next
+ * supervisor_maintain() look for strays (below).
  */
 void	supervisor_reap(void);
 /* SIGKILL the master's children unknown to it, with their groups: how many. */
 int	supervisor_kill_strays(void);
 /*
- * Timers (pool_maintain).  Cheap and safe to call on every turn of the
- * loop; poll no longer than next_timeout.
+ * Timers: the pools' (pool_maintain), and the look for strays a reap
+ * asked for.  Cheap and safe to call on every turn of the loop; poll no
+ * longer than next_timeout.
  */
 void	supervisor_maintain(void);
 int	supervisor_next_timeout(void);	/* ms until maintain is due; -1 */

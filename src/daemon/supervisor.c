@@ -14,9 +14,11 @@
  * Nothing a child starts outlives the daemon: the master is a child
  * subreaper, so what a child leaves running when it dies (an exec
  * program's background job, once its keeper was SIGKILLed) is reparented
- * to it; such strays are killed with their process group as soon as a
- * child is reaped that may have left them, and the master does not exit
- * before the last is gone (supervisor_kill_strays).
+ * to it; such strays are killed with their process group at the next
+ * maintenance after a child is reaped that may have left them (at most
+ * once a second: a look reads the whole table for each process found),
+ * and a stopping master looks on every turn and does not exit before the
+ * last is gone (supervisor_kill_strays).
  */
 #include "config.h"
 
@@ -34,6 +36,8 @@
 #include <unistd.h>
 
 #include "sockservd.h"
+
+#define SV_STRAYS_TICK	1.0	/* s: at most one look for strays per */
 
 /* ----------------------------------------------------------- fork mode */
 
@@ -242,25 +246,25 @@ int
 supervisor_kill_strays(void)
 {
 	static bool	 warned;
-	char		 path[64];
 	FILE		*f;
-	long		 pid;
+	pid_t		 pid;
 	int		 n = 0;
 
+	child_tab->strays_due = false;
+	child_tab->strays_at = os_monotonic();
 	/* The master has one thread, whose id is its pid. */
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)getpid());
-	if ((f = fopen(path, "re")) == NULL) {
+	if ((f = os_children_open(getpid())) == NULL) {
 		if (!warned)
-			log_warn("%s: cannot look for strays", path);
+			log_warn("/proc/self/task/%ld/children: cannot look "
+			    "for strays", (long)getpid());
 		warned = true;
 		return 0;
 	}
-	while (fscanf(f, "%ld", &pid) == 1) {
-		if (pid <= 0 || child_find((pid_t)pid) != NULL)
+	while ((pid = os_children_next(f)) > 0) {
+		if (child_find(pid) != NULL)
 			continue;
-		(void)kill(-(pid_t)pid, SIGKILL);
-		(void)kill((pid_t)pid, SIGKILL);
+		(void)kill(-pid, SIGKILL);
+		(void)kill(pid, SIGKILL);
 		n++;
 	}
 	fclose(f);
@@ -273,7 +277,6 @@ supervisor_reap(void)
 	struct child	*c;
 	pid_t		 pid;
 	int		 status;
-	bool		 strays = false;
 
 	for (;;) {
 		pid = waitpid(-1, &status, WNOHANG);
@@ -283,7 +286,7 @@ supervisor_reap(void)
 			break;		/* 0: none left exited; ECHILD */
 		/* A stray, or a child killed before it could clean up. */
 		if ((c = child_find(pid)) == NULL || WIFSIGNALED(status))
-			strays = true;
+			child_tab->strays_due = true;
 		if (c == NULL)
 			continue;	/* a stray: reaped quietly */
 		if (c->kind == CHILD_CONN)
@@ -294,26 +297,40 @@ supervisor_reap(void)
 			sv_worker_gone(c, status);
 		child_remove(c);
 	}
-	if (strays)
-		(void)supervisor_kill_strays();
 }
 
 /* --------------------------------------------------------- maintenance */
 
 /*
- * The timers of every pool (pool.c).  Cheap and safe to call on every
- * turn of the loop.
+ * The look for strays a reap asked for, at most once per SV_STRAYS_TICK:
+ * it reads the whole table for each child of the master, which a crash
+ * loop of a large pool would otherwise pay at every reap.
  */
+static double
+sv_strays_when(void)
+{
+	return child_tab->strays_at + SV_STRAYS_TICK;
+}
+
 void
 supervisor_maintain(void)
 {
+	if (child_tab->strays_due && os_monotonic() >= sv_strays_when())
+		(void)supervisor_kill_strays();
 	pool_maintain();
 }
 
 int
 supervisor_next_timeout(void)
 {
-	return pool_next_timeout();
+	double	 left;
+	int	 t = pool_next_timeout(), s;
+
+	if (!child_tab->strays_due)
+		return t;
+	left = sv_strays_when() - os_monotonic();
+	s = left <= 0 ? 0 : (int)(left * 1000) + 1;
+	return t < 0 || s < t ? s : t;
 }
 
 /* ------------------------------------------------------------- queries */
@@ -343,14 +360,17 @@ int
 supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 {
 	struct child	*c;
-	int		 n = 0;
+	uint32_t	 key[4], ckey[4];
+	int		 family, n = 0;
 
-	if (peer == NULL)
+	/* The new client's key once; each child's is two copies. */
+	if ((family = acl_peer_key(peer, key)) == 0)
 		return 0;
 	LIST_FOREACH(c, &child_tab->children, entry)
 		if (c->kind == CHILD_CONN && c->peerlen > 0 &&
 		    sv_same_service(c->svc, svc) &&
-		    acl_same_peer((struct sockaddr *)&c->peer, peer))
+		    acl_peer_key((struct sockaddr *)&c->peer, ckey) == family &&
+		    memcmp(ckey, key, sizeof(key)) == 0)
 			n++;
 	return n;
 }
