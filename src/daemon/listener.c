@@ -82,7 +82,8 @@ listener_unix_listen(struct listener *l, const struct service *svc,
 	struct stat		 st;
 	int			 cwd, fd, saved;
 
-	l->dirfd = safefile_opendir(listener_unix_path(l), 0, &name, err, errlen);
+	l->dirfd = safefile_opendir(listener_unix_path(l), 0, &name, err,
+	    errlen);
 	if (l->dirfd == -1 ||
 	    safefile_removable(l->dirfd, svc->socket_uid, err, errlen) == -1)
 		return -1;
