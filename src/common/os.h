@@ -1,6 +1,6 @@
 /*
  * os.h -- the few system interfaces every part of the tree reads the same
- * way: the monotonic clock and pidfd_open(2).
+ * way: the monotonic clock, pidfd_open(2) and a thread's children.
  *
  * The library, the daemon and the bundled modules each need them, and
  * each had its own copy.  They live here, header-only, because the
@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +56,32 @@ os_pidfd_open(pid_t pid)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+/*
+ * The children of this process's thread tid as Linux lists them (a
+ * subreaper's adopted orphans included): os_children_open(), then
+ * os_children_next() until it returns 0, then fclose().  NULL with errno
+ * if /proc/self/task/TID/children cannot be opened.
+ */
+static inline FILE *
+os_children_open(pid_t tid)
+{
+	char	 path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)tid);
+	return fopen(path, "re");
+}
+
+static inline pid_t
+os_children_next(FILE *f)
+{
+	long	 pid;
+
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0)
+		return 0;
+	return (pid_t)pid;
 }
 
 #endif /* SOCKSERV_OS_H */

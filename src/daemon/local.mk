@@ -18,7 +18,11 @@ libsockservd_la_SOURCES = \
 	src/daemon/priv.c \
 	src/daemon/signal.c \
 	src/daemon/daemonize.c \
+	src/daemon/listener.c \
 	src/daemon/master.c \
+	src/daemon/child.c \
+	src/daemon/spare.c \
+	src/daemon/pool.c \
 	src/daemon/supervisor.c \
 	src/daemon/scoreboard.c \
 	src/daemon/worker.c

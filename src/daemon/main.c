@@ -28,10 +28,10 @@
 #define SYSCONFDIR	"/etc"
 #endif
 
-int		 opt_foreground;
-int		 opt_verbose;
-const char	*opt_config = SYSCONFDIR "/sockserv.conf";
-const char	*opt_pidfile;
+static int		 opt_foreground;
+static int		 opt_verbose;
+static const char	*opt_config = SYSCONFDIR "/sockserv.conf";
+static const char	*opt_pidfile;
 
 static const struct option main_longopts[] = {
 	{ "foreground",	 no_argument,		NULL, 'f' },
@@ -151,9 +151,10 @@ main_pidfile(const struct conf *conf)
 int
 main(int argc, char *argv[])
 {
-	struct conf	*conf;
-	bool		 test = false;
-	int		 status;
+	struct conf		*conf;
+	struct master_opts	 mo;
+	bool			 test = false;
+	int			 status;
 
 	main_options(argc, argv, &test);
 	log_init(opt_verbose);
@@ -195,7 +196,10 @@ main(int argc, char *argv[])
 		return status;
 	}
 
-	status = master_run(conf);
+	mo.config = opt_config;
+	mo.pidfile = opt_pidfile;
+	mo.foreground = opt_foreground;
+	status = master_run(conf, &mo);
 	if (status != 0)
 		daemonize_fail(status);
 	daemonize_pidfile_remove();

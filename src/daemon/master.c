@@ -1,19 +1,17 @@
 /*
- * master.c -- the master process: listeners, the event loop, reload and
- * shutdown.
+ * master.c -- the master process: the event loop, reload and shutdown.
  *
- * It owns every listening socket, which outlives configurations: a reload
- * is a diff of the old listeners against the new configuration, so an
- * address present in both keeps its very socket (no connection refused
- * while reloading), new addresses are bound before anything changes (a
- * failure rejects the whole reload), and removed ones are closed only once
- * the new generation is running.  It owns the one loop of the master,
- * which acts on the signals read in a fixed order and, for fork-mode
- * services, accepts connections (or receives datagrams) and hands each to
- * the supervisor after the cheap admission checks: address rules and
- * max_per_source.  max_children is enforced by not polling a service's
- * listeners while it is full, so waiting clients stay in the kernel's
- * backlog instead of being accepted and dropped.
+ * A reload applies a new configuration atomically: it is loaded once in
+ * a throw-away child, then for real; its addresses are bound (the
+ * listener table, listener.c, keeps every address the old one had); only
+ * then does the new generation start, the old one retire and the dropped
+ * listeners close.  It owns the one loop of the master, which acts on the
+ * signals read in a fixed order and, for fork-mode services, accepts
+ * connections (or receives datagrams) and hands each to the supervisor
+ * after the cheap admission checks: address rules and max_per_source.
+ * max_children is enforced by not polling a service's listeners while it
+ * is full, so waiting clients stay in the kernel's backlog instead of
+ * being accepted and dropped.
  *
  * The master never runs module code and never blocks on a client or a
  * child; it allocates nothing per connection (the supervisor's child
@@ -25,15 +23,11 @@
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +52,11 @@ enum master_state {
 	MASTER_KILL		/* children SIGKILLed: reaping */
 };
 
-static struct listener_list	 master_listeners =
-    TAILQ_HEAD_INITIALIZER(master_listeners);
 static struct conf		*master_conf;
 static enum master_state	 master_state = MASTER_RUN;
 static uint64_t			 master_deadline;	/* DRAIN, KILL */
 static int			 master_sigfd = -1;
+static struct master_opts	 master_opt;		/* the command line's */
 
 /* The poll set: [0] the signalfd, then the listeners polled now. */
 static struct pollfd		*master_pfd;
@@ -109,237 +102,6 @@ master_notify(const char *state)
 #endif
 }
 
-/* ----------------------------------------------------------- listeners */
-
-static bool
-master_is_unix(const struct listener *l)
-{
-	return l->addr.family == AF_UNIX;
-}
-
-static const char *
-master_unix_path(const struct listener *l)
-{
-	const struct sockaddr_un *sun;
-
-	sun = (const struct sockaddr_un *)(const void *)&l->addr.sa;
-	return sun->sun_path;
-}
-
-/* The socket file's name in its directory l->dirfd. */
-static const char *
-master_unix_name(const struct listener *l)
-{
-	return strrchr(master_unix_path(l), '/') + 1;
-}
-
-/*
- * Give a Unix socket file its configured owner and mode, on the inode
- * bound (safefile.c): a file put in its place since is left alone.
- */
-static int
-master_unix_file(struct listener *l, const struct service *svc, char *err,
-    size_t errlen)
-{
-	return safefile_chattr(l->dirfd, master_unix_name(l), l->dev, l->ino,
-	    svc->socket_uid, svc->socket_gid, svc->socket_mode, err, errlen);
-}
-
-/*
- * Bind l's Unix socket in its directory, opened by the rules of
- * safefile.c and made the working directory for the bind, so that no
- * component of the path is looked up again; remember the inode bound, so
- * that only it is ever changed or removed.
- */
-static int
-master_unix_listen(struct listener *l, const struct service *svc,
-    const struct sockserv_options *opt, char *err, size_t errlen)
-{
-	struct sockserv_addr	 rel = l->addr;
-	struct sockaddr_un	*sun = (struct sockaddr_un *)(void *)&rel.sa;
-	const char		*name;
-	struct stat		 st;
-	int			 cwd, fd, saved;
-
-	l->dirfd = safefile_opendir(master_unix_path(l), 0, &name, err, errlen);
-	if (l->dirfd == -1 ||
-	    safefile_removable(l->dirfd, svc->socket_uid, err, errlen) == -1)
-		return -1;
-	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", name);
-	rel.len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-	    strlen(name) + 1);
-	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		goto fail;
-	fd = fchdir(l->dirfd) == 0 ? sockserv_listen(&rel, opt) : -1;
-	saved = errno;
-	/* Paths are absolute once started: "/" serves as well. */
-	if (fchdir(cwd) == -1 && chdir("/") == -1)
-		log_warn("chdir /");
-	close(cwd);
-	errno = saved;
-	if ((l->fd = fd) == -1)
-		goto fail;
-	if (fstatat(l->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		goto fail;
-	l->dev = st.st_dev;
-	l->ino = st.st_ino;
-	return master_unix_file(l, svc, err, errlen);
-fail:
-	snprintf(err, errlen, "%s", strerror(errno));
-	return -1;
-}
-
-static void
-master_listener_free(struct listener *l)
-{
-	int	 saved = errno;
-
-	TAILQ_REMOVE(&master_listeners, l, entry);
-	if (l->dirfd != -1) {
-		if (l->fd != -1 && safefile_unlinkat(l->dirfd,
-		    master_unix_name(l), l->dev, l->ino) == -1)
-			log_warn("%s: cannot remove the socket file",
-			    master_unix_path(l));
-		close(l->dirfd);
-	}
-	if (l->fd != -1)
-		close(l->fd);
-	free(l);
-	errno = saved;
-}
-
-static struct listener *
-master_listener_find(const struct sockserv_addr *a, const char *url)
-{
-	struct listener	*l;
-
-	TAILQ_FOREACH(l, &master_listeners, entry)
-		if (!l->claimed && l->addr.socktype == a->socktype &&
-		    strcmp(l->url, url) == 0)
-			return l;
-	return NULL;
-}
-
-static void
-master_sockopts(const struct service *svc, struct sockserv_options *opt)
-{
-	sockserv_options_init(opt);
-	opt->request_queue_size = svc->request_queue_size;
-	opt->allow_reuse_address = svc->reuse_addr;
-	opt->allow_reuse_port = svc->reuse_port;
-	/*
-	 * libsockserv's chmod after bind goes by name: owner only, until
-	 * master_unix_file gives the inode recorded at bind its configured
-	 * owner and mode (safefile_chattr), the one place that does.
-	 */
-	opt->socket_mode = S_IRUSR | S_IWUSR;
-}
-
-/*
- * Bind a new listener for svc's address i; svc stays NULL until commit.
- * On failure, the reason in err.
- */
-static struct listener *
-master_listener_new(struct service *svc, size_t i, const char *url,
-    char *err, size_t errlen)
-{
-	struct sockserv_options	 opt;
-	struct listener		*l;
-	int			 rv = 0;
-
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	l->addr = svc->addrs[i];
-	l->fd = l->dirfd = -1;
-	snprintf(l->url, sizeof(l->url), "%s", url);
-	l->claimed = true;
-	TAILQ_INSERT_TAIL(&master_listeners, l, entry);
-	master_sockopts(svc, &opt);
-	if (master_is_unix(l))
-		rv = master_unix_listen(l, svc, &opt, err, errlen);
-	else if ((l->fd = sockserv_listen(&l->addr, &opt)) == -1) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		rv = -1;
-	}
-	if (rv == -1) {
-		master_listener_free(l);
-		return NULL;
-	}
-	return l;
-}
-
-/* A kept listener takes the new configuration's backlog and file mode. */
-static void
-master_listener_update(struct listener *l, const struct service *svc)
-{
-	char	 err[SAFEFILE_ERRLEN];
-
-	if (l->addr.socktype == SOCK_STREAM &&
-	    listen(l->fd, svc->request_queue_size) == -1)
-		log_warn("service %s: %s: listen", svc->name, l->url);
-	if (master_is_unix(l) && master_unix_file(l, svc, err, sizeof(err))
-	    == -1)
-		log_warnx("service %s: %s: socket file: %s", svc->name, l->url,
-		    err);
-}
-
-/* Forget a failed attempt: close what it bound, unclaim what it kept. */
-static void
-master_bind_undo(void)
-{
-	struct listener	*l, *tmp;
-
-	for (l = TAILQ_FIRST(&master_listeners); l != NULL; l = tmp) {
-		tmp = TAILQ_NEXT(l, entry);
-		if (l->svc == NULL)
-			master_listener_free(l);
-		else
-			l->claimed = false;
-	}
-}
-
-/*
- * Find or bind a listener for every address of every service of conf and
- * record its fd in svc->fds[i].  Nothing in the running state changes
- * (owners are set by master_commit), so a failure can be undone entirely:
- * the cause is logged as `service NAME: ADDRESS: reason' and -1 returned.
- */
-static int
-master_bind(struct conf *conf)
-{
-	struct service	*svc;
-	struct listener	*l;
-	char		 url[SOCKSERV_ADDRSTRLEN], err[SAFEFILE_ERRLEN];
-	size_t		 i;
-
-	TAILQ_FOREACH(svc, &conf->services, entry) {
-		/* conf.c allocates it; be safe with a conf that did not. */
-		if (svc->fds == NULL && (svc->fds = calloc(svc->naddrs + 1,
-		    sizeof(*svc->fds))) == NULL) {
-			log_warn("service %s", svc->name);
-			master_bind_undo();
-			return -1;
-		}
-		for (i = 0; i < svc->naddrs; i++) {
-			sockserv_addr_format(&svc->addrs[i], url, sizeof(url));
-			if ((l = master_listener_find(&svc->addrs[i], url))) {
-				l->claimed = true;
-				master_listener_update(l, svc);
-			} else if ((l = master_listener_new(svc, i, url, err,
-			    sizeof(err))) == NULL) {
-				log_warnx("service %s: %s: %s", svc->name,
-				    svc->urls[i], err);
-				master_bind_undo();
-				return -1;
-			}
-			svc->fds[i] = l->fd;
-		}
-	}
-	return 0;
-}
-
 /* Size the poll set for every listener there is. */
 static int
 master_pollset_size(void)
@@ -348,7 +110,7 @@ master_pollset_size(void)
 	struct pollfd	 *pfd;
 	size_t		  n = 1;
 
-	TAILQ_FOREACH(l, &master_listeners, entry)
+	TAILQ_FOREACH(l, &listener_all, entry)
 		n++;
 	if (n <= master_npfd)
 		return 0;
@@ -368,71 +130,14 @@ master_pollset_size(void)
 }
 
 /*
- * conf's listeners are bound: make conf's services their owners.  Every
- * listener not claimed stays with its old owner until master_prune().
+ * conf's listeners are bound: make conf's services their owners, and
+ * make room in the poll set for every listener there is.
  */
 static int
 master_commit(struct conf *conf)
 {
-	struct service	*svc;
-	struct listener	*l;
-	size_t		 i;
-
-	TAILQ_FOREACH(svc, &conf->services, entry)
-		for (i = 0; i < svc->naddrs; i++)
-			TAILQ_FOREACH(l, &master_listeners, entry)
-				if (l->claimed && l->fd == svc->fds[i])
-					l->svc = svc;
+	listener_commit(conf);
 	return master_pollset_size();
-}
-
-/* Close the listeners the new configuration dropped; reset the marks. */
-static void
-master_prune(void)
-{
-	struct listener	*l, *tmp;
-
-	for (l = TAILQ_FIRST(&master_listeners); l != NULL; l = tmp) {
-		tmp = TAILQ_NEXT(l, entry);
-		if (!l->claimed) {
-			log_info("service %s: %s: closed", l->svc->name,
-			    l->url);
-			master_listener_free(l);
-		} else
-			l->claimed = false;
-	}
-}
-
-static void
-master_close_all(void)
-{
-	struct listener	*l;
-
-	while ((l = TAILQ_FIRST(&master_listeners)) != NULL)
-		master_listener_free(l);
-}
-
-/*
- * In a forked child: close every listener but keep_svc's or keep_fd.  The
- * records are left as they are: the child never looks at them again, and
- * each page it wrote would be a copy-on-write fault.
- */
-void
-master_child_close(const struct service *keep_svc, int keep_fd)
-{
-	struct listener	*l;
-
-	TAILQ_FOREACH(l, &master_listeners, entry) {
-		if (l->dirfd != -1)
-			(void)close(l->dirfd);
-		if (l->fd == -1 || l->fd == keep_fd ||
-		    (keep_svc != NULL && l->svc == keep_svc))
-			continue;
-		(void)close(l->fd);
-	}
-	/* Else a spare would not see EOF when the master lets it go. */
-	supervisor_child_close();
-	daemonize_child();
 }
 
 /* ------------------------------------------------------------ admission */
@@ -466,7 +171,7 @@ master_refused(uint64_t now)
 	struct listener	*l;
 	int		 t = -1;
 
-	TAILQ_FOREACH(l, &master_listeners, entry) {
+	TAILQ_FOREACH(l, &listener_all, entry) {
 		if (l->refused == 0)
 			continue;
 		if (now - l->refused_at >= MASTER_REFUSE_WINDOW) {
@@ -612,7 +317,7 @@ master_pollset(uint64_t now)
 	master_pfd[0].events = POLLIN;
 	if (master_state != MASTER_RUN)
 		return n;
-	TAILQ_FOREACH(l, &master_listeners, entry) {
+	TAILQ_FOREACH(l, &listener_all, entry) {
 		if (n >= master_npfd)	/* only if growing it failed */
 			break;
 		if (l->svc->mode != MODE_FORK || master_full(l->svc) ||
@@ -639,7 +344,7 @@ master_start_pools(struct conf *conf)
 	int		 rv = 0;
 
 	TAILQ_FOREACH(svc, &conf->services, entry) {
-		if (supervisor_start_pool(conf, svc) == -1) {
+		if (pool_start(conf, svc) == -1) {
 			log_warnx("service %s: cannot start its workers",
 			    svc->name);
 			rv = -1;
@@ -660,15 +365,15 @@ master_trial_load(void)
 	pid_t		 pid;
 	int		 status, pidfd;
 
-	supervisor_before_fork();
+	child_before_fork();
 	if ((pid = fork()) == -1) {
 		log_warn("reload: fork");
 		return -1;
 	}
 	if (pid == 0) {
 		signal_reset_child();
-		master_child_close(NULL, -1);
-		_exit(conf_load(opt_config) != NULL ? 0 : EXIT_CONFIG);
+		child_close_master(NULL, -1);
+		_exit(conf_load(master_opt.config) != NULL ? 0 : EXIT_CONFIG);
 	}
 	pidfd = os_pidfd_open(pid);
 	if (pidfd != -1) {
@@ -702,13 +407,14 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 	    (old->user && new->user && strcmp(old->user, new->user) != 0) ||
 	    old->gid != new->gid)
 		log_warnx("reload: a new user or group takes a restart");
-	if (opt_pidfile == NULL && (op == NULL) == (np == NULL) && op &&
+	if (master_opt.pidfile == NULL && (op == NULL) == (np == NULL) && op &&
 	    strcmp(op, np) != 0)
 		log_warnx("reload: a new pidfile takes a restart");
 	if ((old->log == NULL) != (new->log == NULL) ||
 	    (old->log && strcmp(old->log, new->log) != 0) ||
 	    old->log_level != new->log_level)
-		if (log_open(new->log, new->log_level, opt_foreground) == -1)
+		if (log_open(new->log, new->log_level,
+		    master_opt.foreground) == -1)
 			log_warnx("reload: keeping the old log target");
 }
 
@@ -734,17 +440,17 @@ master_reload(void)
 {
 	struct conf	*new, *old = master_conf;
 
-	log_notice("reloading %s", opt_config);
+	log_notice("reloading %s", master_opt.config);
 	master_notify("RELOADING=1");
 	if (master_trial_load() == -1 ||
-	    (new = conf_load(opt_config)) == NULL) {
+	    (new = conf_load(master_opt.config)) == NULL) {
 		log_warnx("reload failed, keeping the old configuration");
 		master_notify("READY=1");
 		return;
 	}
 	/* An identity the dropped master can no longer give is refused now,
 	   not discovered later by workers that cannot start. */
-	if (priv_check_config(new) == -1 || master_bind(new) == -1) {
+	if (priv_check_config(new) == -1 || listener_bind(new) == -1) {
 		conf_free(new);
 		log_warnx("reload failed, keeping the old configuration");
 		master_notify("READY=1");
@@ -756,9 +462,9 @@ master_reload(void)
 	master_reload_notes(old, new);
 	(void)master_start_pools(new);
 	supervisor_retire_conf(old);
-	master_prune();
+	listener_prune();
 	conf_free(old);		/* the master's reference */
-	log_notice("reloaded %s", opt_config);
+	log_notice("reloaded %s", master_opt.config);
 	master_notify("READY=1");
 	master_trim();
 }
@@ -771,7 +477,7 @@ master_stop(bool fast)
 	uint64_t	 now = os_monotonic_ms();
 
 	if (master_state == MASTER_RUN) {
-		master_close_all();
+		listener_close_all();
 		supervisor_retire_conf(master_conf);
 		master_notify("STOPPING=1");
 	}
@@ -830,7 +536,7 @@ master_timeout(uint64_t now)
 	if (master_state != MASTER_RUN)
 		return master_min_timeout(t, master_min_timeout(100,
 		    master_until(master_deadline, now)));
-	TAILQ_FOREACH(l, &master_listeners, entry)
+	TAILQ_FOREACH(l, &listener_all, entry)
 		if (now < l->fault.until)
 			t = master_min_timeout(t, master_until(l->fault.until,
 			    now));
@@ -898,24 +604,24 @@ master_abort(int status, bool logged)
 {
 	const char	*target = master_conf->log;
 
-	if (logged && ((target == NULL && !opt_foreground) ||
+	if (logged && ((target == NULL && !master_opt.foreground) ||
 	    (target != NULL && strcmp(target, "stderr") != 0)))
 		daemonize_note("start-up failed, see the log (%s)",
 		    target != NULL ? target : "syslog");
 	master_stop(true);
 	while (supervisor_live() > 0 && master_turn())
 		;
-	master_close_all();
+	listener_close_all();
 	return status;
 }
 
 static void
 master_cleanup(void)
 {
-	master_close_all();
+	listener_close_all();
 	conf_free(master_conf);
 	master_conf = NULL;
-	supervisor_fini();
+	child_fini();
 	arena_free(master_pfd);
 	arena_free(master_pl);
 	free(master_pkt);
@@ -935,7 +641,7 @@ master_cleanup(void)
 static int
 master_log_open(const struct conf *conf)
 {
-	return log_open(conf->log, conf->log_level, opt_foreground);
+	return log_open(conf->log, conf->log_level, master_opt.foreground);
 }
 
 /*
@@ -943,10 +649,11 @@ master_log_open(const struct conf *conf)
  * stopped.  Returns the process's exit status.
  */
 int
-master_run(struct conf *conf)
+master_run(struct conf *conf, const struct master_opts *opt)
 {
 	int	 status;
 
+	master_opt = *opt;
 	master_conf = conf;
 	if ((master_sigfd = signal_init()) == -1) {
 		log_warn("signals");
@@ -960,17 +667,17 @@ master_run(struct conf *conf)
 	}
 	/* Not in the arena: a datagram's child reads it. */
 	if ((master_pkt = malloc(MASTER_PKT_MAX)) == NULL ||
-	    master_pollset_size() == -1 || supervisor_init() == -1) {
+	    master_pollset_size() == -1 || child_init() == -1) {
 		log_warn("master");
 		return EXIT_OSERR;
 	}
 	/* EPERM: a file location refused by safefile.c. */
-	if (master_bind(conf) == -1 || master_commit(conf) == -1) {
+	if (listener_bind(conf) == -1 || master_commit(conf) == -1) {
 		status = master_abort(errno == EPERM ? EXIT_NOPERM :
 		    EXIT_OSERR, false);
 		goto out;
 	}
-	master_prune();		/* nothing to close: resets the marks */
+	listener_prune();		/* nothing to close: resets the marks */
 	if (master_log_open(conf) == -1) {
 		status = master_abort(errno == EPERM ? EXIT_NOPERM :
 		    EXIT_OSERR, false);

@@ -379,13 +379,6 @@ void	daemonize_pidfile_remove(void);
 void	daemonize_child(void);	/* in a forked child: close the pidfile and
 				   readiness fds, never remove the file */
 
-/* ------------------------------------------------------------ main.c */
-
-extern int	 opt_foreground;
-extern int	 opt_verbose;
-extern const char *opt_config;
-extern const char *opt_pidfile;
-
 /* ----------------------------------------------------------- fault.c */
 
 /*
@@ -420,13 +413,16 @@ void	fault_clear(struct fault *f, uint64_t now, const char *fmt, ...)
 /* Pausing, or in a burst not yet over: the caller's cheap test. */
 #define FAULT_ACTIVE(f)	((f)->err != 0 || (f)->pause != 0)
 
-/* ---------------------------------------------------------- master.c */
+/* -------------------------------------------------------- listener.c */
 
 /*
- * The master owns the listeners (kept across reloads when the address is
- * unchanged), the signal flags and the event loop.  In fork mode it
- * accepts (or receives datagrams) itself and hands each to
- * supervisor_fork_*; for prefork, thread and sync it only supervises.
+ * The listener table: every listening socket, kept across reloads while
+ * its address is unchanged.  A record's owner is the service of the
+ * configuration being served; a reload binds (listener_bind: finds or
+ * binds each address of the new conf, sets svc->fds, changes nothing
+ * running and undoes itself on failure, logged), commits (the new
+ * services become the owners) and, once the new generation runs, prunes
+ * (closes what the new conf dropped).
  */
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -443,31 +439,49 @@ struct listener {
 	struct fault		 fault;		/* accept/recvfrom failing */
 };
 TAILQ_HEAD(listener_list, listener);
+extern struct listener_list listener_all;
 
-int	master_run(struct conf *conf);		/* returns the exit status */
+int	listener_bind(struct conf *conf);	/* -1: logged, nothing kept */
+void	listener_commit(struct conf *conf);
+void	listener_prune(void);	/* also resets the marks of a bind */
+void	listener_close_all(void);	/* socket files removed */
 /*
- * For supervisor.c, in a freshly forked child before anything else:
- * close every descriptor the master holds for itself (listeners, the
- * pidfile), except the listeners of keep_svc (a pool worker's service;
- * NULL for none) and keep_fd (a datagram child's listener; -1 for none).
+ * In a freshly forked child: close every listener (and socket file
+ * directory) except those of keep_svc (NULL: none) and keep_fd (-1:
+ * none).  The records stay as they are: each page a child wrote would be
+ * a copy-on-write fault.
  */
-void	master_child_close(const struct service *keep_svc, int keep_fd);
+void	listener_child_close(const struct service *keep_svc, int keep_fd);
 
-/* ------------------------------------------------------ supervisor.c */
+/* ---------------------------------------------------------- master.c */
 
 /*
- * The table of every process the master forked: per-connection children
- * (fork mode) and pool workers (prefork, thread, sync).  Each refers to
- * the configuration generation it was started with, which holds the
- * reference on that conf (see conf_free).
+ * The master owns the event loop, reload and shutdown.  In fork mode it
+ * accepts (or receives datagrams) itself and hands each to
+ * supervisor_fork_*; for prefork, thread and sync it only supervises.
  */
+/* What the command line (main.c) tells the master. */
+struct master_opts {
+	const char	*config;	/* absolute: re-read on SIGHUP */
+	const char	*pidfile;	/* -p, or NULL: the configuration's */
+	bool		 foreground;	/* -f */
+};
+int	master_run(struct conf *conf, const struct master_opts *opt);
+					/* returns the exit status */
+
+/* ----------------------------------------------------------- child.c */
+
 /*
+ * The supervisor's table: every process the master forked, each
+ * referring to the configuration generation it was started with, which
+ * holds the reference on that conf (see conf_free).  All of it is in the
+ * arena, which children do not inherit.
+ *
  * CHILD_SPARE: a fork-mode child forked ahead (fork_ahead), initialised
  * and waiting on its socketpair for one connection; it becomes a
  * CHILD_CONN when handed one.  Spares never count as connections.
  */
 enum child_kind { CHILD_CONN, CHILD_WORKER, CHILD_SPARE };
-struct sv_pool;			/* supervisor.c's per-service state */
 
 struct child {
 	LIST_ENTRY(child)	 entry;
@@ -480,14 +494,166 @@ struct child {
 	socklen_t		 peerlen;
 	double			 started;	/* os_monotonic() */
 	bool			 retiring;
-	struct sv_pool		*pool;		/* CHILD_WORKER: its pool */
+	struct sv_pool		*pool;		/* its service's record */
 	int			 sock;		/* CHILD_SPARE: our end; -1 */
 	bool			 ready;		/* CHILD_SPARE: said ready */
 	bool			 handed;	/* a spare become CHILD_CONN */
 };
 
-int	supervisor_init(void);	/* -1: out of memory */
-void	supervisor_fini(void);	/* at exit, all children reaped */
+struct sv_gen;
+
+/* Per service of a generation: its children's counts, its pool's state. */
+struct sv_pool {
+	struct sv_gen	*gen;
+	struct service	*svc;
+	int		 index;		/* scoreboard pool; -1: fork mode */
+	bool		 started;	/* pool_start was called */
+	int		 nconn;		/* live CHILD_CONN */
+	int		 nworkers;	/* live workers not retiring */
+	int		 nspare;	/* live spares not retiring */
+	int		 nhanded;	/* spares serving what they were handed */
+	double		 handed_at;	/* the last hand-off, monotonic s */
+	unsigned int	 spawned;	/* workers started, for the stagger */
+	int		 rate;		/* Apache's spawn rate */
+	double		 last_tick;
+	int		 pending;	/* respawns owed */
+	double		 respawn_at;
+	double		 delay;		/* current back-off, s */
+	double		 last_death;	/* unexpected, monotonic s */
+	bool		 in_burst;	/* logged the start of a crash loop */
+	int		 deaths;	/* in this burst */
+	bool		 maxed_logged;	/* "reached max_workers" said once */
+	struct sockserv_server *srv;	/* fork mode: what children serve with */
+};
+
+/* Per configuration generation. */
+struct sv_gen {
+	LIST_ENTRY(sv_gen)	 entry;
+	struct conf		*conf;
+	struct scoreboard	*sb;		/* NULL: no pool started */
+	bool			 retired;
+	int			 nchildren;
+	int			 npools;
+	struct sv_pool		*pools;
+};
+
+struct child_table {
+	LIST_HEAD(, child)	 children;
+	LIST_HEAD(, sv_gen)	 gens;
+	int			 nlive;
+	bool			 stopping;	/* no respawn, no growth */
+	double			 fork_warned;	/* rate limit of fork errors */
+	bool			 spare_fds_stale; /* see child_sock_close */
+	bool			 strays_due;	/* see supervisor_maintain */
+	double			 strays_at;	/* last looked for, monotonic */
+};
+extern struct child_table *child_tab;
+
+int	child_init(void);	/* -1: out of memory */
+void	child_fini(void);	/* at exit, all children reaped */
+bool	child_is_pool_mode(const struct service *svc);
+/* The record of conf, created on first use; NULL: out of memory. */
+struct sv_gen	*child_gen_get(struct conf *conf);
+struct sv_gen	*child_gen_find(const struct conf *conf);
+void		 child_gen_destroy(struct sv_gen *g);
+struct sv_pool	*child_pool_of(struct sv_gen *g, const struct service *svc);
+/* Fork mode: the server p's children serve with, built on first use. */
+struct sockserv_server *child_pool_srv(struct sv_pool *p);
+/*
+ * A record for a child of p, then: child_add(c, pid) once forked (or
+ * with -1 before the fork, the pid stored after), child_remove(c) once it
+ * is reaped (or the fork failed), which may destroy its generation.
+ */
+struct child	*child_new(struct sv_pool *p, enum child_kind kind);
+void		 child_add(struct child *c, pid_t pid);
+void		 child_remove(struct child *c);
+struct child	*child_find(pid_t pid);
+struct child	*child_in_slot(const struct sv_pool *p, int slot);
+void		 child_fork_failed(const struct service *svc); /* logs */
+/* Tell c to finish and exit (a spare: EOF); it is not replaced. */
+void		 child_retire(struct child *c);
+/* A spare's socket end: room before the fork, closed after a hand-off. */
+int		 child_spare_fds_room(void);
+void		 child_sock_close(struct child *c);
+/* In the master, right before any fork(): what children close is exact. */
+void		 child_before_fork(void);
+/*
+ * In a freshly forked child, before anything else: close every
+ * descriptor the master holds for itself (listeners, the master's ends
+ * of the spares' socket pairs, the pidfile), except the listeners of
+ * keep_svc (a pool worker's service; NULL for none) and keep_fd (a
+ * datagram child's listener; -1 for none).  Called by the code that
+ * forked, never by what runs in the child.
+ */
+void		 child_close_master(const struct service *keep_svc,
+		    int keep_fd);
+
+/* ----------------------------------------------------------- spare.c */
+
+/*
+ * fork_ahead.  spare_take: hand conn_fd and its peer to a ready spare of
+ * p, which becomes the connection's CHILD_CONN; 0, or -1 if none could
+ * take it (conn_fd is the caller's either way).  spare_spawn: fork one
+ * spare of p (0, or -1).  spare_deficit: the spares p lacks; none while
+ * it backs off, is retired or stopping, and a spare handed a connection
+ * counts for SPARE_GRACE seconds after the last hand-off.
+ */
+#define SPARE_GRACE	0.01
+int	spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
+	    socklen_t peerlen);
+int	spare_spawn(struct sv_pool *p);
+int	spare_deficit(const struct sv_pool *p);
+
+/* ------------------------------------------------------------ pool.c */
+
+/*
+ * prefork, thread, sync: start the service's pool (svc->fds are set).
+ * fork: start its fork_ahead spares, if any (0 and nothing otherwise).
+ */
+int	pool_start(struct conf *conf, struct service *svc);
+/* Owe n respawns to p, due in delay seconds at the latest. */
+void	pool_owe(struct sv_pool *p, int n, double delay);
+/*
+ * Timers: pool growth and shrink, delayed respawns.  Cheap and safe to
+ * call on every turn of the loop; poll no longer than next_timeout.
+ */
+void	pool_maintain(void);
+int	pool_next_timeout(void);	/* ms until maintain is due; -1 */
+
+/*
+ * The pools' policies as pure functions, unit-tested on their own.
+ *
+ * pool_delta: one prefork maintenance tick.  live counts the pool's
+ * workers that are not retiring (starting ones included), idle those
+ * starting or idle.  Returns how many workers to start (> 0), -1 to stop
+ * one idle worker, or 0.  *rate is the spawn rate carried from tick to
+ * tick (start it at 1): it doubles, up to POOL_SPAWN_RATE_MAX, while the
+ * pool stays short of idle workers, and falls back to 1 once it is not.
+ */
+#define POOL_SPAWN_RATE_MAX	32
+int	pool_delta(int live, int idle, int workers, int min_spare,
+	    int max_spare, int max_workers, int *rate);
+/*
+ * pool_backoff_next: the respawn delay (seconds) after a worker died
+ * unexpectedly, given the previous delay and how long it lived: none for
+ * a worker that lived POOL_STABLE_SECS or more, else POOL_BACKOFF_MIN
+ * doubling to POOL_BACKOFF_MAX.
+ */
+#define POOL_BACKOFF_MIN	0.1
+#define POOL_BACKOFF_MAX	10.0
+#define POOL_STABLE_SECS	10.0
+double	pool_backoff_next(double delay, double lived);
+/*
+ * max_requests recycling: the limit of the worker in pool slot index (of
+ * nslots), max_requests plus a stagger spreading the pool over
+ * [max_requests, 1.5 * max_requests); 0 (unlimited) stays 0.  And how
+ * many workers of a pool may be recycling at one time.
+ */
+int	pool_request_limit(int max_requests, int index, int nslots);
+int	pool_recycle_cap(int workers);
+
+/* ------------------------------------------------------ supervisor.c */
+
 /* fork mode: a child for one connection; conn_fd is closed in the master. */
 int	supervisor_fork_conn(struct conf *conf, struct service *svc,
 	    int conn_fd, const struct sockaddr *peer, socklen_t peerlen);
@@ -496,11 +662,6 @@ int	supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 	    const void *pkt, size_t len, const struct sockaddr *peer,
 	    socklen_t peerlen);
 /*
- * prefork, thread, sync: start the service's pool (svc->fds are set).
- * fork: start its fork_ahead spares, if any (0 and nothing otherwise).
- */
-int	supervisor_start_pool(struct conf *conf, struct service *svc);
-/*
  * Reload or shutdown: SIGTERM every worker of that generation (it finishes
  * its request and exits; it is not replaced); its fork-mode children just
  * finish.  Call it before dropping the master's reference on conf: the
@@ -508,15 +669,17 @@ int	supervisor_start_pool(struct conf *conf, struct service *svc);
  */
 void	supervisor_retire_conf(struct conf *conf);
 /*
- * Reap every exited child: log, replace workers, back off crash loops;
- * strays (below) are killed when one is reaped or a child was killed.
+ * Reap every exited child: log, replace workers, back off crash loops.
+ * A stray reaped, or a child killed by a signal, has the next
+ * supervisor_maintain() look for strays (below).
  */
 void	supervisor_reap(void);
 /* SIGKILL the master's children unknown to it, with their groups: how many. */
 int	supervisor_kill_strays(void);
 /*
- * Timers: pool growth and shrink, delayed respawns.  Cheap and safe to
- * call on every turn of the loop; poll no longer than next_timeout.
+ * Timers: the pools' (pool_maintain), and the look for strays a reap
+ * asked for.  Cheap and safe to call on every turn of the loop; poll no
+ * longer than next_timeout.
  */
 void	supervisor_maintain(void);
 int	supervisor_next_timeout(void);	/* ms until maintain is due; -1 */
@@ -524,48 +687,12 @@ int	supervisor_count(const struct service *svc);	/* live CHILD_CONN */
 int	supervisor_count_peer(const struct service *svc,
 	    const struct sockaddr *peer);
 int	supervisor_live(void);		/* children still alive */
-/* In a freshly forked child: close the master's ends of the spares. */
-void	supervisor_child_close(void);
-/* In the master, right before any fork(): what children close is exact. */
-void	supervisor_before_fork(void);
 /*
  * Send sig to every child.  SIGTERM, SIGINT, SIGQUIT and SIGKILL also
  * mean "stopping": from then on no worker is replaced and no pool grows.
  * A child takes SIGTERM as "finish the current request(s), then exit".
  */
 void	supervisor_signal_all(int sig);
-
-/*
- * The supervisor's policies as pure functions, unit-tested on their own.
- *
- * supervisor_pool_delta: one prefork maintenance tick.  live counts the
- * pool's workers that are not retiring (starting ones included), idle
- * those starting or idle.  Returns how many workers to start (> 0), -1 to
- * stop one idle worker, or 0.  *rate is the spawn rate carried from tick
- * to tick (start it at 1): it doubles, up to SV_SPAWN_RATE_MAX, while the
- * pool stays short of idle workers, and falls back to 1 once it is not.
- */
-#define SV_SPAWN_RATE_MAX	32
-int	supervisor_pool_delta(int live, int idle, int workers, int min_spare,
-	    int max_spare, int max_workers, int *rate);
-/*
- * supervisor_backoff_next: the respawn delay (seconds) after a worker died
- * unexpectedly, given the previous delay and how long it lived: none for
- * a worker that lived SV_STABLE_SECS or more, else SV_BACKOFF_MIN
- * doubling to SV_BACKOFF_MAX.
- */
-#define SV_BACKOFF_MIN		0.1
-#define SV_BACKOFF_MAX		10.0
-#define SV_STABLE_SECS		10.0
-double	supervisor_backoff_next(double delay, double lived);
-/*
- * max_requests recycling: the limit of the worker in pool slot index (of
- * nslots), max_requests plus a stagger spreading the pool over
- * [max_requests, 1.5 * max_requests); 0 (unlimited) stays 0.  And how
- * many workers of a pool may be recycling at one time.
- */
-int	supervisor_request_limit(int max_requests, int index, int nslots);
-int	supervisor_recycle_cap(int workers);
 
 /* ---------------------------------------------- scoreboard.c, worker.c */
 
@@ -644,16 +771,10 @@ __attribute__((noreturn)) void worker_dgram(struct service *svc, int lfd,
 	    socklen_t peerlen);
 __attribute__((noreturn)) void worker_pool(struct service *svc, int slot);
 /*
- * A fork-mode spare: initialise, write one byte on sock to say ready,
- * then wait for one connection (fd and peer in one SOCK_SEQPACKET
- * message, struct worker_handoff, fd by SCM_RIGHTS), serve it and exit
- * with the handler's status; on EOF exit 0 without serving.
+ * What a fork-mode child or spare does before it serves: the signalfd
+ * closed, privileges dropped, the module's init run (and its state set
+ * as srv's context).  Returns the module's state.
  */
-struct worker_handoff {
-	socklen_t		 peerlen;
-	struct sockaddr_storage	 peer;
-};
-__attribute__((noreturn)) void worker_spare(struct service *svc,
-	    struct sockserv_server *srv, int sock);
+void	*worker_conn_setup(struct service *svc, struct sockserv_server *srv);
 
 #endif /* SOCKSERVD_H */

@@ -1,19 +1,17 @@
 /*
  * worker.c -- what runs in a process the supervisor forked.
  *
- * It owns the life of every child and worker after fork(): default signal
- * dispositions and SIGTERM as "finish the current request(s), then exit";
- * closing what the process must not hold (the master's signalfd and
- * pidfile, other services' listeners; a fork-mode child holds no listener
- * at all, except a datagram child the one it replies on); dropping
- * privileges before any module code runs; the module's init and fini;
- * and the serving itself:
+ * It owns the life of every child and worker after fork(), once the code
+ * that forked it has closed the master's descriptors (listeners it does
+ * not serve, spares' ends, the pidfile: child_close_master): default
+ * signal dispositions and SIGTERM as "finish the current request(s), then
+ * exit"; closing the master's signalfd; dropping privileges before any
+ * module code runs; the module's init and fini; and the serving itself:
  *
  *   worker_conn   fork mode: one connection, then _exit with the
  *                 handler's result (the hot path: nothing here that
- *                 need not be)
- *   worker_spare  fork mode with fork_ahead: initialise ahead, then wait
- *                 on a socket pair for one connection from the master
+ *                 need not be); a spare (spare.c) sets up the same way
+ *                 (worker_conn_setup) before it waits for its connection
  *   worker_dgram  fork mode: one datagram
  *   worker_pool   prefork and sync: accept and serve one connection at a
  *                 time until retired; thread: a thread per connection,
@@ -34,7 +32,6 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +48,6 @@
 #define WORKER_PKTMAX	65536		/* the largest datagram */
 #define WORKER_EVENTS	16
 #define WAKE_TAG	UINT32_MAX	/* epoll data of the self-pipe */
-#define WORKER_WARM_STACK (8 * 1024)	/* a spare writes this much stack */
 #define WORKER_DGRAM_BATCH 64		/* datagrams served per wake-up */
 
 /* A connection or datagram handed to a thread (thread mode). */
@@ -309,8 +305,8 @@ worker_conn_server(const struct service *svc)
 
 /*
  * What a child for one connection (or a spare waiting for one) does
- * before it serves: closing what it must not hold, privileges and the
- * module's init (worker_module_init).  This is the hot path of fork mode,
+ * before it serves: closing the signalfd, privileges and the module's
+ * init (worker_module_init).  This is the hot path of fork mode,
  * and on a virtual machine every page a child writes or first executes is
  * a fault that costs more than a syscall: it writes one variable, and the
  * server object is the master's.
@@ -323,14 +319,13 @@ worker_conn_server(const struct service *svc)
  * timeout, and SIGPIPE stays ignored.  An exec'd program gets a clean
  * mask from the exec module.
  */
-static void *
+void *
 worker_conn_setup(struct service *svc, struct sockserv_server *srv)
 {
 	void	*state;
 
 	signal_close_child();
 	w_svc = svc;
-	master_child_close(NULL, -1);
 	state = worker_module_init(svc);
 	if (state != NULL)
 		sockserv_server_set_context(srv, state);
@@ -351,92 +346,6 @@ worker_conn(struct service *svc, struct sockserv_server *srv, int conn_fd,
 	_exit(rv);
 }
 
-/* One connection from the master, or -1: EOF, retired or an error. */
-static int
-worker_spare_wait(const struct service *svc, int sock,
-    struct worker_handoff *h)
-{
-	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	ssize_t		 n;
-	int		 fd = -1;
-
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = h;
-	iov.iov_len = sizeof(*h);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 &&
-	    errno == EINTR)
-		;
-	if (n <= 0)
-		return -1;		/* EOF: retired by the master */
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET &&
-	    cmsg->cmsg_type == SCM_RIGHTS &&
-	    cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	if (fd == -1 || (size_t)n != sizeof(*h) ||
-	    h->peerlen > sizeof(h->peer)) {
-		log_warnx("service %s: spare: bad hand-off", svc->name);
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * A spare has time before its connection; the client it will serve has
- * none.  Each page a fresh process first executes or writes is a fault
- * (about 14 us on the machines measured), so fault in now, in one call
- * per object, the code serving will run (MADV_POPULATE_READ, Linux 5.14;
- * on an older kernel it fails and nothing is lost), and write the stack
- * a handler will use and the server's cached request.
- */
-static void
-worker_spare_warm(struct sockserv_server *srv)
-{
-	volatile char	 stack[WORKER_WARM_STACK];
-	size_t		 i;
-
-#ifdef MADV_POPULATE_READ
-	arena_code_advise(MADV_POPULATE_READ);
-#endif
-	for (i = 0; i < sizeof(stack); i += 4096)
-		stack[i] = 0;
-	sockserv_server_prefault(srv);
-}
-
-void
-worker_spare(struct service *svc, struct sockserv_server *srv, int sock)
-{
-	struct worker_handoff	 h;
-	void			*state;
-	int			 rv, fd;
-	char			 ready = 'R';
-
-	state = worker_conn_setup(svc, srv);
-	worker_spare_warm(srv);
-	rv = 0;
-	if (write(sock, &ready, 1) != 1 ||
-	    (fd = worker_spare_wait(svc, sock, &h)) == -1)
-		goto out;		/* never served: status 0 */
-	rv = sockserv_serve_connection(srv, fd, (struct sockaddr *)&h.peer,
-	    h.peerlen);	/* sock is closed at exit: off the client's path */
-out:
-	if (svc->module->desc->fini != NULL)
-		svc->module->desc->fini(state);
-	_exit(rv);
-}
-
 void
 worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
     const struct sockaddr *peer, socklen_t peerlen)
@@ -448,7 +357,6 @@ worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
 	worker_signals();
 	signal_reset_child();
 	w_svc = svc;
-	master_child_close(NULL, lfd);
 	srv = worker_server(svc, lfd, SOCK_DGRAM);
 	state = worker_module_init(svc);
 	sockserv_server_set_context(srv, state);
@@ -891,7 +799,6 @@ worker_pool(struct service *svc, int slot)
 	worker_signals();
 	signal_reset_child();
 	w_svc = svc;
-	master_child_close(svc, -1);
 
 	memset(&w, 0, sizeof(w));
 	w.svc = svc;

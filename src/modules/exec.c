@@ -587,20 +587,15 @@ keeper_drain(struct keeper *k)
 static void
 keeper_sweep(pid_t pgid)
 {
-	char path[64], buf[4096], *p, *end;
+	pid_t tid = (pid_t)syscall(SYS_gettid), kid;
 	FILE *f;
-	long kid;
 	int i, st;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)syscall(SYS_gettid));
 	for (i = 0; i < EXEC_REAP_MAX; i++) {
 		kill(-pgid, SIGKILL);
-		if ((f = fopen(path, "re")) != NULL) {
-			if (fgets(buf, sizeof(buf), f) != NULL)
-				for (p = buf; (kid = strtol(p, &end, 10)) > 0;
-				     p = end)
-					kill((pid_t)kid, SIGKILL);
+		if ((f = os_children_open(tid)) != NULL) {
+			while ((kid = os_children_next(f)) > 0)
+				kill(kid, SIGKILL);
 			fclose(f);
 		}
 		if (waitpid(-1, &st, 0) == -1 && errno == ECHILD)

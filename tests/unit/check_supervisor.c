@@ -31,12 +31,6 @@
 #include "sockservd.h"
 #include "check_common.h"
 
-/* main.c's options, which master.c (linked through worker.c) reads. */
-int		 opt_foreground;
-int		 opt_verbose;
-const char	*opt_config;
-const char	*opt_pidfile;
-
 /* ------------------------------------------------------------ pool delta */
 
 START_TEST(pool_starts_missing_workers)
@@ -44,9 +38,9 @@ START_TEST(pool_starts_missing_workers)
 	int	 rate = 8;
 
 	/* Below `workers': start what is missing, at once, rate reset. */
-	ck_assert_int_eq(supervisor_pool_delta(0, 0, 4, 1, 8, 64, &rate), 4);
+	ck_assert_int_eq(pool_delta(0, 0, 4, 1, 8, 64, &rate), 4);
 	ck_assert_int_eq(rate, 1);
-	ck_assert_int_eq(supervisor_pool_delta(3, 3, 4, 1, 8, 64, &rate), 1);
+	ck_assert_int_eq(pool_delta(3, 3, 4, 1, 8, 64, &rate), 1);
 }
 END_TEST
 
@@ -58,16 +52,16 @@ START_TEST(pool_spawn_rate_doubles_to_cap)
 
 	/* Every tick with no idle worker spawns twice as many as before. */
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		n = supervisor_pool_delta(live, 0, 4, 1, 8, 1000, &rate);
+		n = pool_delta(live, 0, 4, 1, 8, 1000, &rate);
 		ck_assert_int_eq(n, want[i]);
 		live += n;
 	}
-	ck_assert_int_eq(rate, SV_SPAWN_RATE_MAX);
+	ck_assert_int_eq(rate, POOL_SPAWN_RATE_MAX);
 	/* Satisfied: nothing to do, and the rate falls back to 1. */
-	ck_assert_int_eq(supervisor_pool_delta(live, 2, 4, 1, 8, 1000, &rate),
+	ck_assert_int_eq(pool_delta(live, 2, 4, 1, 8, 1000, &rate),
 	    0);
 	ck_assert_int_eq(rate, 1);
-	ck_assert_int_eq(supervisor_pool_delta(live, 0, 4, 1, 8, 1000, &rate),
+	ck_assert_int_eq(pool_delta(live, 0, 4, 1, 8, 1000, &rate),
 	    1);
 }
 END_TEST
@@ -76,13 +70,13 @@ START_TEST(pool_never_above_max_workers)
 {
 	int	 rate = 16;
 
-	ck_assert_int_eq(supervisor_pool_delta(10, 0, 4, 1, 8, 12, &rate), 2);
+	ck_assert_int_eq(pool_delta(10, 0, 4, 1, 8, 12, &rate), 2);
 	rate = 4;
-	ck_assert_int_eq(supervisor_pool_delta(12, 0, 4, 1, 8, 12, &rate), 0);
-	ck_assert_int_eq(supervisor_pool_delta(13, 0, 4, 1, 8, 12, &rate), 0);
+	ck_assert_int_eq(pool_delta(12, 0, 4, 1, 8, 12, &rate), 0);
+	ck_assert_int_eq(pool_delta(13, 0, 4, 1, 8, 12, &rate), 0);
 	/* max_workers below workers: workers wins. */
 	rate = 1;
-	ck_assert_int_eq(supervisor_pool_delta(2, 0, 4, 1, 8, 2, &rate), 2);
+	ck_assert_int_eq(pool_delta(2, 0, 4, 1, 8, 2, &rate), 2);
 }
 END_TEST
 
@@ -90,14 +84,14 @@ START_TEST(pool_shrinks_one_idle_never_below_workers)
 {
 	int	 rate = 1;
 
-	ck_assert_int_eq(supervisor_pool_delta(20, 12, 4, 1, 8, 64, &rate),
+	ck_assert_int_eq(pool_delta(20, 12, 4, 1, 8, 64, &rate),
 	    -1);
-	ck_assert_int_eq(supervisor_pool_delta(20, 9, 4, 1, 8, 64, &rate), -1);
+	ck_assert_int_eq(pool_delta(20, 9, 4, 1, 8, 64, &rate), -1);
 	/* At max_spare exactly: keep. */
-	ck_assert_int_eq(supervisor_pool_delta(20, 8, 4, 1, 8, 64, &rate), 0);
+	ck_assert_int_eq(pool_delta(20, 8, 4, 1, 8, 64, &rate), 0);
 	/* Too many idle but only `workers' live: keep them all. */
-	ck_assert_int_eq(supervisor_pool_delta(4, 4, 4, 0, 2, 64, &rate), 0);
-	ck_assert_int_eq(supervisor_pool_delta(5, 5, 4, 0, 2, 64, &rate), -1);
+	ck_assert_int_eq(pool_delta(4, 4, 4, 0, 2, 64, &rate), 0);
+	ck_assert_int_eq(pool_delta(5, 5, 4, 0, 2, 64, &rate), -1);
 }
 END_TEST
 
@@ -109,7 +103,7 @@ START_TEST(pool_converges)
 	for (busy = 0; busy <= 40; busy += 20) {
 		for (tick = 0; tick < 100; tick++) {
 			idle = live - busy < 0 ? 0 : live - busy;
-			d = supervisor_pool_delta(live, idle, 4, 2, 6, 64,
+			d = pool_delta(live, idle, 4, 2, 6, 64,
 			    &rate);
 			live += d;
 			ck_assert_int_ge(live, 4);
@@ -129,22 +123,22 @@ START_TEST(backoff_doubles_to_cap_and_resets)
 	double	 d = 0, prev = 0;
 	int	 i;
 
-	d = supervisor_backoff_next(d, 0.5);
-	ck_assert(fabs(d - SV_BACKOFF_MIN) < 1e-9);
+	d = pool_backoff_next(d, 0.5);
+	ck_assert(fabs(d - POOL_BACKOFF_MIN) < 1e-9);
 	for (i = 0; i < 20; i++) {
 		prev = d;
-		d = supervisor_backoff_next(d, 0.5);
+		d = pool_backoff_next(d, 0.5);
 		ck_assert(d >= prev);
-		ck_assert(d <= SV_BACKOFF_MAX);
-		if (prev < SV_BACKOFF_MAX / 2)
+		ck_assert(d <= POOL_BACKOFF_MAX);
+		if (prev < POOL_BACKOFF_MAX / 2)
 			ck_assert(fabs(d - 2 * prev) < 1e-9);
 	}
-	ck_assert(fabs(d - SV_BACKOFF_MAX) < 1e-9);
+	ck_assert(fabs(d - POOL_BACKOFF_MAX) < 1e-9);
 	/* A worker that lived long enough: no delay, and a fresh start. */
-	d = supervisor_backoff_next(d, SV_STABLE_SECS);
+	d = pool_backoff_next(d, POOL_STABLE_SECS);
 	ck_assert(d == 0);
-	d = supervisor_backoff_next(d, 1);
-	ck_assert(fabs(d - SV_BACKOFF_MIN) < 1e-9);
+	d = pool_backoff_next(d, 1);
+	ck_assert(fabs(d - POOL_BACKOFF_MIN) < 1e-9);
 }
 END_TEST
 
@@ -155,7 +149,7 @@ START_TEST(backoff_bounds_the_spawn_rate)
 
 	/* A worker dying at once, for 60 s: a handful of forks, not a spin. */
 	while (t < 60) {
-		d = supervisor_backoff_next(d, 0);
+		d = pool_backoff_next(d, 0);
 		t += d;
 		spawns++;
 	}
@@ -167,9 +161,9 @@ END_TEST
 
 START_TEST(limit_unlimited_stays_unlimited)
 {
-	ck_assert_int_eq(supervisor_request_limit(0, 3, 8), 0);
-	ck_assert_int_eq(supervisor_request_limit(-1, 3, 8), 0);
-	ck_assert_int_eq(supervisor_request_limit(100, 5, 1), 100);
+	ck_assert_int_eq(pool_request_limit(0, 3, 8), 0);
+	ck_assert_int_eq(pool_request_limit(-1, 3, 8), 0);
+	ck_assert_int_eq(pool_request_limit(100, 5, 1), 100);
 }
 END_TEST
 
@@ -178,7 +172,7 @@ START_TEST(limit_stagger_spreads_the_pool)
 	int	 i, j, n = 8, lim[8];
 
 	for (i = 0; i < n; i++) {
-		lim[i] = supervisor_request_limit(1000, i, n);
+		lim[i] = pool_request_limit(1000, i, n);
 		ck_assert_int_ge(lim[i], 1000);
 		ck_assert_int_lt(lim[i], 1500);
 		for (j = 0; j < i; j++)
@@ -187,19 +181,19 @@ START_TEST(limit_stagger_spreads_the_pool)
 	/* Spread over at least a third of max_requests. */
 	ck_assert_int_ge(lim[n - 1] - lim[0], 1000 / 3);
 	/* Index wraps: slot n behaves as slot 0. */
-	ck_assert_int_eq(supervisor_request_limit(1000, n, n), lim[0]);
+	ck_assert_int_eq(pool_request_limit(1000, n, n), lim[0]);
 	/* Tiny limits stay sane. */
-	ck_assert_int_eq(supervisor_request_limit(1, 3, 4), 1);
+	ck_assert_int_eq(pool_request_limit(1, 3, 4), 1);
 }
 END_TEST
 
 START_TEST(recycle_cap_is_a_fraction)
 {
-	ck_assert_int_eq(supervisor_recycle_cap(1), 1);
-	ck_assert_int_eq(supervisor_recycle_cap(4), 1);
-	ck_assert_int_eq(supervisor_recycle_cap(8), 2);
-	ck_assert_int_eq(supervisor_recycle_cap(64), 16);
-	ck_assert_int_eq(supervisor_recycle_cap(0), 1);
+	ck_assert_int_eq(pool_recycle_cap(1), 1);
+	ck_assert_int_eq(pool_recycle_cap(4), 1);
+	ck_assert_int_eq(pool_recycle_cap(8), 2);
+	ck_assert_int_eq(pool_recycle_cap(64), 16);
+	ck_assert_int_eq(pool_recycle_cap(0), 1);
 }
 END_TEST
 
