@@ -83,8 +83,7 @@ request_cache_init(struct sockserv_server *srv)
 	struct sockserv_request *req;
 	size_t room;
 
-	if (atomic_load(&srv->spare) != NULL ||
-	    srv->opt.mode == SOCKSERV_THREAD)
+	if (atomic_load(&srv->spare) != NULL || srv->strategy->threads)
 		return 0;
 	room = srv->socktype == SOCK_DGRAM ? srv->opt.max_packet_size : 0;
 	if ((req = calloc(1, sizeof(*req) + room)) == NULL)
@@ -120,7 +119,7 @@ request_take(struct sockserv_server *srv, int fd, int socktype,
 	struct sockserv_io *io;
 
 	/* Atomic: sockserv_serve_connection() may run in several threads. */
-	if (srv->opt.mode == SOCKSERV_THREAD ||
+	if (srv->strategy->threads ||
 	    (req = atomic_exchange(&srv->spare, NULL)) == NULL)
 		return request_new(srv, fd, socktype, peer, peerlen, pktroom);
 	io = req->spare_io;
@@ -297,19 +296,7 @@ int
 sockserv_process_request(struct sockserv_server *srv,
     struct sockserv_request *req)
 {
-	switch (srv->opt.mode) {
-	case SOCKSERV_FORK:
-		if (!srv->in_worker)
-			return fork_process(srv, req);
-		break;
-	case SOCKSERV_THREAD:
-		return thread_process(srv, req);
-	case SOCKSERV_SYNC:
-	case SOCKSERV_PREFORK:
-		break;
-	}
-	request_run(req);
-	return 0;
+	return srv->strategy->process(srv, req);
 }
 
 void
@@ -332,6 +319,36 @@ sockserv_handle_error(struct sockserv_server *srv,
 		    (size_t)n : sizeof(line) - 1);
 	errno = e;
 }
+
+/* _handle_request_noblock: get, verify, process; shutdown exactly once. */
+int
+request_handle_noblock(struct sockserv_server *srv)
+{
+	struct sockserv_request *req;
+	int rv;
+
+	if ((req = request_get(srv)) == NULL)
+		return 0;
+	if (srv->hooks.verify_request != NULL &&
+	    !srv->hooks.verify_request(srv, req)) {
+		request_shutdown(req);
+		request_free(req);
+		return 0;
+	}
+	srv->handoff = false;
+	if (srv->hooks.process_request != NULL)
+		rv = srv->hooks.process_request(srv, req);
+	else
+		rv = sockserv_process_request(srv, req);
+	if (srv->handoff)
+		return 0;	/* a thread owns the request now */
+	if (rv == -1)
+		request_error(req);
+	request_shutdown(req);
+	request_free(req);
+	return 0;
+}
+
 
 /* ------------------------------------------------------ engine entry points */
 

@@ -51,7 +51,7 @@ thread_main(void *arg)
 	pthread_mutex_unlock(&srv->lock);
 	if (!joinable)
 		free(t);
-	server_release(srv);
+	object_release(srv);
 	return NULL;
 }
 
@@ -79,7 +79,7 @@ thread_start(struct sockserv_thread *t)
 }
 
 /* ThreadingMixIn.process_request: the thread owns req from now on. */
-int
+static int
 thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 {
 	struct sockserv_thread *t;
@@ -110,18 +110,18 @@ thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 	return 0;
 }
 
-bool
-thread_full(struct sockserv_server *srv)
+static bool
+thread_accepting(struct sockserv_server *srv)
 {
 	bool full;
 
 	pthread_mutex_lock(&srv->lock);
 	full = srv->nthreads >= srv->opt.max_children;
 	pthread_mutex_unlock(&srv->lock);
-	return full;
+	return !full;
 }
 
-int
+static int
 thread_active(struct sockserv_server *srv)
 {
 	int n;
@@ -133,7 +133,7 @@ thread_active(struct sockserv_server *srv)
 }
 
 /* Join the threads that have finished; returns at once otherwise. */
-void
+static void
 thread_join_done(struct sockserv_server *srv)
 {
 	struct sockserv_thread *t;
@@ -156,7 +156,7 @@ thread_join_done(struct sockserv_server *srv)
  * server_close: join every joinable thread.  They announce their end
  * through the self-pipe, which is still open here.
  */
-void
+static void
 thread_close(struct sockserv_server *srv)
 {
 	struct pollfd pfd;
@@ -172,6 +172,15 @@ thread_close(struct sockserv_server *srv)
 		pfd.fd = srv->wake_rd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 100) > 0)
-			server_drain(srv);
+			object_drain(srv);
 	}
 }
+
+const struct strategy thread_strategy = {
+	.process = thread_process,
+	.accepting = thread_accepting,
+	.collect = thread_join_done,
+	.close = thread_close,
+	.active = thread_active,
+	.threads = true,
+};
