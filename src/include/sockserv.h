@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -72,6 +73,15 @@ int	sockserv_addr_format(const struct sockserv_addr *a, char *buf,
  */
 int	sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
 	    char *buf, size_t len);
+
+/*
+ * "The same client": fill key with the comparable part of an IP address
+ * (ports ignored; an IPv4-mapped IPv6 address folded to IPv4, so a
+ * dual-stack client is one client on either listener) and return its
+ * family, AF_INET or AF_INET6; two addresses are the same client when
+ * family and key are equal.  0, key zeroed, for anything else.
+ */
+int	sockserv_sockaddr_key(const struct sockaddr *sa, uint32_t key[4]);
 
 /* ------------------------------------------------------------------ options */
 

@@ -50,8 +50,6 @@ fork_collect(struct sockserv_server *srv)
 static void
 fork_child(struct sockserv_server *srv, struct sockserv_request *req)
 {
-	int st;
-
 	kids_forget_in_child(srv);
 	object_wake_close(srv, false);
 	srv->creator = 0;	/* never unlink the parent's socket file */
@@ -59,11 +57,7 @@ fork_child(struct sockserv_server *srv, struct sockserv_request *req)
 		close(srv->fd);	/* the child holds only its connection */
 		srv->fd = -1;
 	}
-	st = request_finish(req);
-	if (st != 0)
-		request_error(req);
-	request_shutdown(req);
-	_exit(st);
+	_exit(request_run(req));
 }
 
 /* ForkingMixIn.process_request. */

@@ -4,10 +4,14 @@
  * (accept or recvfrom), the handler's setup / handle / finish (finish runs
  * whatever handle returned, nothing runs after a failed setup),
  * handle_error, and shutdown_request (shutdown(SHUT_WR), errors ignored,
- * then close), which runs exactly once per request.  Datagram requests
- * carry the packet and reply with sendto on the server socket.  Also the
- * engine entry points through which sockservd runs a handler on a
- * connection or a datagram it received itself.
+ * then close), which runs exactly once per request.  One function,
+ * request_serve, owns a request's life from verify_request to its free,
+ * whether the loop took it (processed through the strategy) or a caller
+ * handed it in (sockserv_serve_connection / _datagram, the engine entry
+ * points through which sockservd runs a handler on a connection or a
+ * datagram it received itself, processed in the calling thread).
+ * Datagram requests carry the packet and reply with sendto on the server
+ * socket.
  */
 #include "config.h"
 
@@ -225,7 +229,7 @@ request_get(struct sockserv_server *srv)
  * handle failed, its errno kept in req->err for handle_error (finish,
  * which runs after handle in every case, may change errno).
  */
-int
+static int
 request_finish(struct sockserv_request *req)
 {
 	const struct sockserv_handler *h = &req->srv->h;
@@ -245,7 +249,7 @@ request_finish(struct sockserv_request *req)
 	return rv;
 }
 
-void
+static void
 request_error(struct sockserv_request *req)
 {
 	struct sockserv_server *srv = req->srv;
@@ -283,13 +287,19 @@ request_close(struct sockserv_request *req)
 	}
 }
 
-/* The synchronous process_request: handle, report, shut down. */
-void
+/*
+ * Process here: handle, report, shut down.  0 if the handler succeeded,
+ * 1 if it failed (the exit status of a forked child).
+ */
+int
 request_run(struct sockserv_request *req)
 {
-	if (request_finish(req) != 0)
+	int rv;
+
+	if ((rv = request_finish(req)) != 0)
 		request_error(req);
 	request_shutdown(req);
+	return rv;
 }
 
 int
@@ -320,52 +330,69 @@ sockserv_handle_error(struct sockserv_server *srv,
 	errno = e;
 }
 
-/* _handle_request_noblock: get, verify, process; shutdown exactly once. */
-int
-request_handle_noblock(struct sockserv_server *srv)
+/* ------------------------------------------------------------ the lifecycle */
+
+#define REQUEST_GONE	2	/* a thread owns the request now */
+
+/*
+ * process_request through the hook or the strategy: 0, -1 for
+ * handle_error, or REQUEST_GONE when the strategy handed the request to
+ * a thread (srv->handoff: a hook returns what it likes).
+ */
+static int
+request_dispatch(struct sockserv_server *srv, struct sockserv_request *req)
 {
-	struct sockserv_request *req;
 	int rv;
 
-	if ((req = request_get(srv)) == NULL)
-		return 0;
-	if (srv->hooks.verify_request != NULL &&
-	    !srv->hooks.verify_request(srv, req)) {
-		request_shutdown(req);
-		request_free(req);
-		return 0;
-	}
 	srv->handoff = false;
 	if (srv->hooks.process_request != NULL)
 		rv = srv->hooks.process_request(srv, req);
 	else
 		rv = sockserv_process_request(srv, req);
 	if (srv->handoff)
-		return 0;	/* a thread owns the request now */
-	if (rv == -1)
-		request_error(req);
-	request_shutdown(req);
-	request_free(req);
-	return 0;
+		return REQUEST_GONE;
+	return rv == -1 ? -1 : 0;
 }
 
-
-/* ------------------------------------------------------ engine entry points */
-
+/*
+ * One request's life: verify_request, process (dispatched through the
+ * strategy, or run here), handle_error for a process that failed,
+ * shutdown_request exactly once, free.  Returns 0, or 1 when the handler
+ * ran here and failed.
+ */
 static int
-serve_one(struct sockserv_server *srv, struct sockserv_request *req)
+request_serve(struct sockserv_request *req, bool dispatch)
 {
+	struct sockserv_server *srv = req->srv;
 	int rv = 0;
 
 	if (srv->hooks.verify_request == NULL ||
 	    srv->hooks.verify_request(srv, req)) {
-		if ((rv = request_finish(req)) != 0)
+		rv = dispatch ? request_dispatch(srv, req) : request_run(req);
+		if (rv == REQUEST_GONE)
+			return 0;
+		if (rv == -1) {
 			request_error(req);
+			rv = 0;
+		}
 	}
 	request_shutdown(req);
 	request_free(req);
 	return rv;
 }
+
+/* The loop's _handle_request_noblock: get one request and serve it. */
+int
+request_handle_noblock(struct sockserv_server *srv)
+{
+	struct sockserv_request *req;
+
+	if ((req = request_get(srv)) != NULL)
+		(void)request_serve(req, true);
+	return 0;
+}
+
+/* ------------------------------------------------------ engine entry points */
 
 int
 sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
@@ -380,7 +407,7 @@ sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
 		close(conn_fd);
 		return 1;
 	}
-	return serve_one(srv, req);
+	return request_serve(req, false);
 }
 
 int
@@ -394,7 +421,7 @@ sockserv_serve_datagram(struct sockserv_server *srv, const void *pkt,
 		return 1;
 	req->pkt = pkt;
 	req->pktlen = len;
-	return serve_one(srv, req);
+	return request_serve(req, false);
 }
 
 /* ----------------------------------------------------------------- accessors */

@@ -185,11 +185,9 @@ void	request_free(struct sockserv_request *req);
 int	request_cache_init(struct sockserv_server *srv);
 void	request_cache_free(struct sockserv_server *srv);
 struct sockserv_request *request_get(struct sockserv_server *srv);
-int	request_finish(struct sockserv_request *req);
-void	request_run(struct sockserv_request *req);
+int	request_run(struct sockserv_request *req);
 void	request_shutdown(struct sockserv_request *req);
 void	request_close(struct sockserv_request *req);
-void	request_error(struct sockserv_request *req);
 int	request_handle_noblock(struct sockserv_server *srv);
 
 /* kids.c */

@@ -12,7 +12,7 @@
 int
 sync_process(struct sockserv_server *srv, struct sockserv_request *req)
 {
-	request_run(req);
+	(void)request_run(req);
 	return 0;
 }
 

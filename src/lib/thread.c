@@ -36,7 +36,7 @@ thread_main(void *arg)
 	bool joinable = t->joinable;
 	int e, wfd;
 
-	request_run(t->req);
+	(void)request_run(t->req);
 	request_free(t->req);
 	t->req = NULL;
 	pthread_mutex_lock(&srv->lock);
