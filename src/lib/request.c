@@ -288,17 +288,24 @@ request_close(struct sockserv_request *req)
 }
 
 /*
- * Process here: handle, report, shut down.  0 if the handler succeeded,
- * 1 if it failed (the exit status of a forked child).
+ * Process here: handle, report, shut down, tell the done callback.  0 if
+ * the handler succeeded, 1 if it failed (the exit status of a forked
+ * child).
  */
 int
 request_run(struct sockserv_request *req)
 {
+	sockserv_done_fn done = req->srv->on_done;
+	double t0 = 0;
 	int rv;
 
+	if (done != NULL)
+		t0 = os_monotonic();
 	if ((rv = request_finish(req)) != 0)
 		request_error(req);
 	request_shutdown(req);
+	if (done != NULL)
+		done(req, rv, os_monotonic() - t0);
 	return rv;
 }
 
@@ -372,6 +379,8 @@ request_serve(struct sockserv_request *req, bool dispatch)
 		if (rv == REQUEST_GONE)
 			return 0;
 		if (rv == -1) {
+			if (req->err == 0)
+				req->err = errno;	/* why processing failed */
 			request_error(req);
 			rv = 0;
 		}
@@ -394,8 +403,9 @@ request_handle_noblock(struct sockserv_server *srv)
 
 /* ------------------------------------------------------ engine entry points */
 
-int
-sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
+/* A request for a connection accepted elsewhere; closed if none. */
+static struct sockserv_request *
+request_accepted(struct sockserv_server *srv, int conn_fd,
     const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct sockserv_request *req;
@@ -405,8 +415,18 @@ sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
 	if (req == NULL) {
 		(void)shutdown(conn_fd, SHUT_WR);
 		close(conn_fd);
-		return 1;
 	}
+	return req;
+}
+
+int
+sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	if ((req = request_accepted(srv, conn_fd, peer, peerlen)) == NULL)
+		return 1;
 	return request_serve(req, false);
 }
 
@@ -422,6 +442,39 @@ sockserv_serve_datagram(struct sockserv_server *srv, const void *pkt,
 	req->pkt = pkt;
 	req->pktlen = len;
 	return request_serve(req, false);
+}
+
+/*
+ * The same for a loop of the caller's: the request goes through
+ * verify_request and process_request as if the server's own loop had
+ * taken it (in thread mode, a thread of its own).
+ */
+int
+sockserv_dispatch_connection(struct sockserv_server *srv, int conn_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	if ((req = request_accepted(srv, conn_fd, peer, peerlen)) == NULL)
+		return -1;
+	return request_serve(req, true);
+}
+
+/* The packet is copied: the request may outlive the caller's buffer. */
+int
+sockserv_dispatch_datagram(struct sockserv_server *srv, const void *pkt,
+    size_t len, const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	req = request_new(srv, srv->fd, SOCK_DGRAM, peer, peerlen, len);
+	if (req == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(req->pktbuf, pkt, len);
+	req->pkt = req->pktbuf;
+	req->pktlen = len;
+	return request_serve(req, true);
 }
 
 /* ----------------------------------------------------------------- accessors */

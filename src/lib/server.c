@@ -80,6 +80,7 @@ server_alloc(const struct sockserv_handler *h,
 	srv->creator = getpid();
 	atomic_init(&srv->stop, 0);
 	pthread_mutex_init(&srv->lock, NULL);
+	TAILQ_INIT(&srv->running);
 	TAILQ_INIT(&srv->done);
 	return srv;
 }
@@ -266,6 +267,52 @@ sockserv_server_active(const struct sockserv_server *srv)
 	return srv->strategy->active(s);
 }
 
+int
+sockserv_server_active_client(const struct sockserv_server *srv,
+    const struct sockaddr *sa)
+{
+	struct sockserv_server *s = (struct sockserv_server *)srv;
+
+	if (srv->strategy->clients == NULL) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	return srv->strategy->clients(s, sa);
+}
+
+void
+sockserv_server_set_done(struct sockserv_server *srv, sockserv_done_fn done)
+{
+	srv->on_done = done;
+}
+
+/* ------------------------------------------------------ an outside loop */
+
+/* Our own housekeeping each turn, before the service_actions hook. */
+static void
+server_collect(struct sockserv_server *srv)
+{
+	if (srv->strategy->collect != NULL)
+		srv->strategy->collect(srv);
+}
+
+/* The self-pipe, for a loop of the caller's to poll. */
+int
+sockserv_server_wakefd(struct sockserv_server *srv)
+{
+	if (object_wake_init(srv) == -1)
+		return -1;
+	return srv->wake_rd;
+}
+
+/* What serve_forever does each turn besides serving: never blocks. */
+void
+sockserv_server_collect(struct sockserv_server *srv)
+{
+	object_drain(srv);
+	server_collect(srv);
+}
+
 void
 sockserv_shutdown(struct sockserv_server *srv)
 {
@@ -282,14 +329,6 @@ server_accepting(struct sockserv_server *srv)
 {
 	return srv->strategy->accepting == NULL ||
 	    srv->strategy->accepting(srv);
-}
-
-/* Our own housekeeping each turn, before the service_actions hook. */
-static void
-server_collect(struct sockserv_server *srv)
-{
-	if (srv->strategy->collect != NULL)
-		srv->strategy->collect(srv);
 }
 
 /*

@@ -105,6 +105,9 @@ struct strategy {
 	/* server_close, after the listener: wait for what is running. */
 	void	(*close)(struct sockserv_server *srv);
 	int	(*active)(struct sockserv_server *srv);
+	/* Requests of sa's client running now; NULL: not counted. */
+	int	(*clients)(struct sockserv_server *srv,
+		    const struct sockaddr *sa);
 	/*
 	 * Requests run on threads of their own: allocated per request (no
 	 * cache), and a datagram socket outlives server_close for replies.
@@ -122,6 +125,7 @@ struct sockserv_server {
 	const struct strategy	*strategy;	/* by opt.mode */
 	struct sockserv_handler	 h;
 	struct sockserv_hooks	 hooks;
+	sockserv_done_fn	 on_done;	/* or NULL */
 	void			*ctx;
 	struct sockaddr_storage	 addr;
 	socklen_t		 addrlen;
@@ -144,6 +148,7 @@ struct sockserv_server {
 
 	/* thread: live threads, finished ones awaiting join. */
 	pthread_mutex_t		 lock;
+	struct sockserv_threadq	 running;
 	struct sockserv_threadq	 done;
 	int			 nthreads;	/* running */
 	int			 njoinable;	/* running, to be joined */

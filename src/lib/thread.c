@@ -17,15 +17,18 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "sockserv-int.h"
 
 struct sockserv_thread {
-	TAILQ_ENTRY(sockserv_thread)	 entry;
+	TAILQ_ENTRY(sockserv_thread)	 entry;	/* srv->running, then done */
 	pthread_t			 tid;
 	struct sockserv_request		*req;
 	bool				 joinable;
+	int				 family;  /* the client's key: */
+	uint32_t			 key[4];  /* sockserv_sockaddr_key */
 };
 
 static void *
@@ -40,6 +43,7 @@ thread_main(void *arg)
 	request_free(t->req);
 	t->req = NULL;
 	pthread_mutex_lock(&srv->lock);
+	TAILQ_REMOVE(&srv->running, t, entry);
 	srv->nthreads--;
 	if (joinable)
 		TAILQ_INSERT_TAIL(&srv->done, t, entry);	/* the loop frees t */
@@ -89,7 +93,10 @@ thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 		return -1;
 	t->req = req;
 	t->joinable = srv->opt.block_on_close && !srv->opt.daemon_threads;
+	t->family = sockserv_sockaddr_key((struct sockaddr *)&req->peer,
+	    t->key);
 	pthread_mutex_lock(&srv->lock);
+	TAILQ_INSERT_TAIL(&srv->running, t, entry);
 	srv->refs++;
 	srv->nthreads++;
 	if (t->joinable)
@@ -97,6 +104,7 @@ thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 	pthread_mutex_unlock(&srv->lock);
 	if ((rv = thread_start(t)) != 0) {
 		pthread_mutex_lock(&srv->lock);
+		TAILQ_REMOVE(&srv->running, t, entry);
 		srv->refs--;
 		srv->nthreads--;
 		if (t->joinable)
@@ -128,6 +136,25 @@ thread_active(struct sockserv_server *srv)
 
 	pthread_mutex_lock(&srv->lock);
 	n = srv->nthreads;
+	pthread_mutex_unlock(&srv->lock);
+	return n;
+}
+
+/* Running requests from sa's client (sockserv_sockaddr_key). */
+static int
+thread_clients(struct sockserv_server *srv, const struct sockaddr *sa)
+{
+	struct sockserv_thread *t;
+	uint32_t key[4];
+	int family, n = 0;
+
+	if ((family = sockserv_sockaddr_key(sa, key)) == 0)
+		return 0;
+	pthread_mutex_lock(&srv->lock);
+	TAILQ_FOREACH(t, &srv->running, entry)
+		if (t->family == family &&
+		    memcmp(t->key, key, sizeof(key)) == 0)
+			n++;
 	pthread_mutex_unlock(&srv->lock);
 	return n;
 }
@@ -182,5 +209,6 @@ const struct strategy thread_strategy = {
 	.collect = thread_join_done,
 	.close = thread_close,
 	.active = thread_active,
+	.clients = thread_clients,
 	.threads = true,
 };
