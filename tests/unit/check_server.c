@@ -1285,7 +1285,7 @@ START_TEST(test_dispatch_thread)
 	struct sockserv_server *srv;
 	socklen_t plen;
 	char buf[64];
-	int c, wfd;
+	int c, fd, wfd;
 
 	STORE(st->verify_ok, 1);
 	STORE(st->behaviour, B_BLOCK);
@@ -1293,8 +1293,9 @@ START_TEST(test_dispatch_thread)
 	sockserv_server_set_done(srv, on_done);
 	ck_assert_int_ge(wfd = sockserv_server_wakefd(srv), 0);
 	c = client_stream(srv);
-	ck_assert_int_eq(sockserv_dispatch_connection(srv,
-	    loop_accept(srv, &peer, &plen), (struct sockaddr *)&peer, plen), 0);
+	fd = loop_accept(srv, &peer, &plen);
+	ck_assert_int_eq(sockserv_dispatch_connection(srv, fd,
+	    (struct sockaddr *)&peer, plen), 0);
 	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 6);
 	ck_assert_int_eq(sockserv_server_active(srv), 1);
 	ck_assert_int_eq(sockserv_server_active_client(srv,
