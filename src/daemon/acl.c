@@ -186,26 +186,7 @@ acl_match_one(const struct acl_rule *rules, size_t n, int family,
 int
 acl_peer_key(const struct sockaddr *sa, uint32_t key[4])
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	memset(key, 0, 4 * sizeof(key[0]));
-	if (sa == NULL)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		sin = (const struct sockaddr_in *)(const void *)sa;
-		memcpy(&key[0], &sin->sin_addr, 4);
-		return AF_INET;
-	}
-	if (sa->sa_family != AF_INET6)
-		return 0;
-	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-	if (memcmp(sin6->sin6_addr.s6_addr, v4mapped_prefix, 12) == 0) {
-		memcpy(&key[0], &sin6->sin6_addr.s6_addr[12], 4);
-		return AF_INET;
-	}
-	memcpy(key, &sin6->sin6_addr, 16);
-	return AF_INET6;
+	return sockserv_sockaddr_key(sa, key);	/* the library's rule */
 }
 
 bool

@@ -14,7 +14,8 @@
  *                 (worker_conn_setup) before it waits for its connection
  *   worker_dgram  fork mode: one datagram
  *   worker_pool   prefork and sync: accept and serve one connection at a
- *                 time until retired; thread: a thread per connection,
+ *                 time until retired; thread: each connection handed to
+ *                 the library's thread strategy (sockserv_dispatch_*),
  *                 at most max_children at once (at the cap it does not
  *                 accept, so clients wait in the backlog)
  *
@@ -24,7 +25,8 @@
  * EPOLLEXCLUSIVE, so a connection wakes one idle worker, not the whole
  * pool.  Admission (allow/deny, max_per_source) happens here, before the
  * module sees the connection; max_per_source counts the busy slots of
- * the scoreboard (prefork) or the live threads (thread mode).
+ * the scoreboard (prefork) or the library's running requests (thread
+ * mode, sockserv_server_active_client).
  */
 #include "config.h"
 
@@ -36,7 +38,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,18 +51,6 @@
 #define WAKE_TAG	UINT32_MAX	/* epoll data of the self-pipe */
 #define WORKER_DGRAM_BATCH 64		/* datagrams served per wake-up */
 
-/* A connection or datagram handed to a thread (thread mode). */
-struct wjob {
-	LIST_ENTRY(wjob)	 entry;
-	struct worker		*w;
-	struct sockserv_server	*srv;
-	int			 fd;		/* -1 for a datagram */
-	struct sockaddr_storage	 peer;
-	socklen_t		 peerlen;
-	size_t			 pktlen;
-	char			 pkt[];
-};
-
 /* The state of a pool worker process. */
 struct worker {
 	struct service		*svc;
@@ -72,10 +61,6 @@ struct worker {
 	void			*state;		/* the module's */
 	int			 limit;		/* requests; 0: none */
 	unsigned long		 served;
-	/* thread mode */
-	pthread_mutex_t		 lock;
-	LIST_HEAD(, wjob)	 jobs;
-	int			 active;
 	struct fault		 fault;		/* accept/recvfrom failing */
 };
 
@@ -209,7 +194,12 @@ static void
 worker_options(const struct service *svc, struct sockserv_options *opt)
 {
 	sockserv_options_init(opt);
-	opt->mode = SOCKSERV_SYNC;	/* we dispatch; the engine serves */
+	/*
+	 * We accept; the engine serves: here, or in thread mode on a thread
+	 * of its own (detached: the worker waits for its count to drop).
+	 */
+	opt->mode = svc->mode == MODE_THREAD ? SOCKSERV_THREAD : SOCKSERV_SYNC;
+	opt->daemon_threads = true;
 	opt->io_timeout = svc->timeout > 0 ? svc->timeout : -1;
 	opt->max_children = svc->max_children;
 	opt->max_packet_size = WORKER_PKTMAX;
@@ -528,117 +518,98 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 
 /* ------------------------------------------------------- thread mode */
 
-/* The job is over: leave the table, wake the accept loop. */
-static void
-worker_job_done(struct wjob *j)
-{
-	struct worker	*w = j->w;
-	char		 c = 0;
-
-	pthread_mutex_lock(&w->lock);
-	LIST_REMOVE(j, entry);
-	w->active--;
-	pthread_mutex_unlock(&w->lock);
-	free(j);
-	(void)!write(w_wake[1], &c, 1);
-}
-
-static void *
-worker_thread(void *arg)
-{
-	struct wjob	*j = arg;
-	double		 t0 = os_monotonic();
-	int		 rv;
-
-	if (j->fd >= 0)
-		rv = sockserv_serve_connection(j->srv, j->fd,
-		    (struct sockaddr *)&j->peer, j->peerlen);
-	else
-		rv = sockserv_serve_datagram(j->srv, j->pkt, j->pktlen,
-		    (struct sockaddr *)&j->peer, j->peerlen);
-	worker_log_request(w_svc, (struct sockaddr *)&j->peer, j->peerlen,
-	    t0, rv);
-	worker_job_done(j);
-	return NULL;
-}
-
 /*
- * Enter a job in the table, unless its client already has
- * max_per_source connections, and start its thread.  The caller has
- * made sure the table is below max_children.
+ * The library's thread strategy runs each request (sockserv_dispatch_*);
+ * the worker keeps the policy: max_children over all its listeners,
+ * max_per_source over its stream listeners, the per-request log line.
  */
+
+/* A request thread is done: its log line, from that thread. */
 static void
-worker_job_start(struct worker *w, struct wjob *j)
+worker_thread_done(struct sockserv_request *req, int status, double secs)
 {
-	pthread_attr_t	 attr;
-	pthread_t	 tid;
-	struct wjob	*o;
-	int		 same = 0, e;
+	const struct sockaddr	*sa;
+	socklen_t		 len;
 
-	pthread_mutex_lock(&w->lock);
-	if (j->fd >= 0 && w->svc->max_per_source > 0)
-		LIST_FOREACH(o, &w->jobs, entry)
-			if (o->fd >= 0 && acl_same_peer(
-			    (struct sockaddr *)&o->peer,
-			    (struct sockaddr *)&j->peer))
-				same++;
-	if (same >= w->svc->max_per_source && w->svc->max_per_source > 0) {
-		pthread_mutex_unlock(&w->lock);
-		worker_log_refused(w->svc, (struct sockaddr *)&j->peer,
-		    j->peerlen, "max_per_source");
-		close(j->fd);
-		free(j);
-		return;
-	}
-	LIST_INSERT_HEAD(&w->jobs, j, entry);
-	w->active++;
-	pthread_mutex_unlock(&w->lock);
+	sa = sockserv_request_client(req, &len);
+	worker_log_request(w_svc, sa, len, os_monotonic() - secs, status);
+}
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	e = pthread_create(&tid, &attr, worker_thread, j);
-	pthread_attr_destroy(&attr);
-	if (e != 0) {
-		errno = e;
-		log_warn("service %s: thread", w->svc->name);
-		if (j->fd >= 0)
-			close(j->fd);
-		worker_job_done(j);
+/* Each server's finished threads wake the loop, as w_wake does. */
+static void
+worker_thread_setup(struct worker *w)
+{
+	struct epoll_event	 ev;
+	size_t			 i;
+	int			 fd;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = WAKE_TAG;
+	for (i = 0; i < w->svc->naddrs; i++) {
+		if (w->srv[i] == NULL)
+			continue;
+		sockserv_server_set_done(w->srv[i], worker_thread_done);
+		if ((fd = sockserv_server_wakefd(w->srv[i])) == -1 ||
+		    epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == -1 ||
+		    epoll_ctl(w->ep_wake, EPOLL_CTL_ADD, fd, &ev) == -1)
+			log_fatal("service %s: thread wake-up", w->svc->name);
 	}
 }
 
-static struct wjob *
-worker_job_new(struct worker *w, struct sockserv_server *srv, int fd,
-    const struct sockaddr *sa, socklen_t len, const void *pkt, size_t n)
+/* Requests running on all listeners, or sa's over the stream ones. */
+static int
+worker_active_of(struct worker *w, const struct sockaddr *sa)
 {
-	struct wjob	*j;
+	size_t	 i;
+	int	 n = 0;
 
-	if ((j = malloc(sizeof(*j) + n)) == NULL) {
-		log_warn("service %s", w->svc->name);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
+	for (i = 0; i < w->svc->naddrs; i++) {
+		if (w->srv[i] == NULL)
+			continue;
+		if (sa == NULL)
+			n += sockserv_server_active(w->srv[i]);
+		else if (w->svc->addrs[i].socktype == SOCK_STREAM)
+			n += sockserv_server_active_client(w->srv[i], sa);
 	}
-	j->w = w;
-	j->srv = srv;
-	j->fd = fd;
-	j->peerlen = len <= sizeof(j->peer) ? len : sizeof(j->peer);
-	memcpy(&j->peer, sa, j->peerlen);
-	j->pktlen = n;
-	if (n > 0)
-		memcpy(j->pkt, pkt, n);
-	return j;
+	return n;
 }
 
 static int
 worker_active(struct worker *w)
 {
-	int	 n;
+	return worker_active_of(w, NULL);
+}
 
-	pthread_mutex_lock(&w->lock);
-	n = w->active;
-	pthread_mutex_unlock(&w->lock);
-	return n;
+/* Woken: finished threads leave the count. */
+static void
+worker_collect(struct worker *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < w->svc->naddrs; i++)
+		if (w->srv[i] != NULL)
+			sockserv_server_collect(w->srv[i]);
+}
+
+/*
+ * A connection to a thread of its own, unless its client already has
+ * max_per_source of them.  The caller has made sure the worker is below
+ * max_children.
+ */
+static void
+worker_thread_conn(struct worker *w, struct sockserv_server *srv, int fd,
+    const struct sockaddr *sa, socklen_t len)
+{
+	int	 mps = w->svc->max_per_source;
+
+	if (mps > 0 && worker_active_of(w, sa) >= mps) {
+		worker_log_refused(w->svc, sa, len, "max_per_source");
+		close(fd);
+		return;
+	}
+	if (sockserv_dispatch_connection(srv, fd, sa, len) == -1)
+		log_warn("service %s", w->svc->name);
 }
 
 /* ---------------------------------------------------------- the loop */
@@ -653,7 +624,6 @@ worker_take(struct worker *w, size_t i)
 	struct sockserv_server	*srv = w->srv[i];
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
-	struct wjob		*j;
 	ssize_t			 n;
 	int			 fd, k;
 
@@ -677,9 +647,9 @@ worker_take(struct worker *w, size_t i)
 		}
 		worker_took(w, "recvfrom");
 		if (acl_admit(w->svc, (struct sockaddr *)&ss) &&
-		    (j = worker_job_new(w, srv, -1, (struct sockaddr *)&ss,
-		    len, w_pkt, (size_t)n)) != NULL)
-			worker_job_start(w, j);
+		    sockserv_dispatch_datagram(srv, w_pkt, (size_t)n,
+		    (struct sockaddr *)&ss, len) == -1)
+			log_warn("service %s", w->svc->name);
 		return true;
 	}
 	fd = accept4(w->svc->fds[i], (struct sockaddr *)&ss, &len,
@@ -696,9 +666,8 @@ worker_take(struct worker *w, size_t i)
 	if (!acl_admit(w->svc, (struct sockaddr *)&ss)) {
 		worker_log_refused(w->svc, (struct sockaddr *)&ss, len, "acl");
 		close(fd);
-	} else if ((j = worker_job_new(w, srv, fd, (struct sockaddr *)&ss,
-	    len, NULL, 0)) != NULL)
-		worker_job_start(w, j);
+	} else
+		worker_thread_conn(w, srv, fd, (struct sockaddr *)&ss, len);
 	return true;
 }
 
@@ -769,6 +738,8 @@ worker_loop(struct worker *w)
 		for (k = 0; k < n; k++) {
 			if (ev[k].data.u32 == WAKE_TAG) {
 				worker_drain_wake();
+				if (thread)
+					worker_collect(w);
 				continue;
 			}
 			if (!worker_may_accept(w))
@@ -785,8 +756,10 @@ worker_loop(struct worker *w)
 	/* Thread mode: the connections in hand finish first. */
 	worker_drop_listeners_now();
 	while (thread && worker_active(w) > 0)
-		if (epoll_wait(w->ep_wake, ev, 1, -1) > 0)
+		if (epoll_wait(w->ep_wake, ev, 1, -1) > 0) {
 			worker_drain_wake();
+			worker_collect(w);
+		}
 }
 
 void
@@ -803,9 +776,9 @@ worker_pool(struct service *svc, int slot)
 	memset(&w, 0, sizeof(w));
 	w.svc = svc;
 	w.mod = svc->module->desc;
-	pthread_mutex_init(&w.lock, NULL);
-	LIST_INIT(&w.jobs);
 	worker_pool_setup(&w, svc);
+	if (svc->mode == MODE_THREAD)
+		worker_thread_setup(&w);
 	log_debug("service %s: worker %ld (slot %d) ready", svc->name,
 	    (long)getpid(), slot);
 	worker_loop(&w);

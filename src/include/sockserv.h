@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -72,6 +73,15 @@ int	sockserv_addr_format(const struct sockserv_addr *a, char *buf,
  */
 int	sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
 	    char *buf, size_t len);
+
+/*
+ * "The same client": fill key with the comparable part of an IP address
+ * (ports ignored; an IPv4-mapped IPv6 address folded to IPv4, so a
+ * dual-stack client is one client on either listener) and return its
+ * family, AF_INET or AF_INET6; two addresses are the same client when
+ * family and key are equal.  0, key zeroed, for anything else.
+ */
+int	sockserv_sockaddr_key(const struct sockaddr *sa, uint32_t key[4]);
 
 /* ------------------------------------------------------------------ options */
 
@@ -250,6 +260,25 @@ void	sockserv_handle_error(struct sockserv_server *srv,
 int	sockserv_server_active(const struct sockserv_server *srv);
 
 /*
+ * Thread mode: requests from sa's client (sockserv_sockaddr_key) running
+ * now, for a per-client limit in verify_request.  -1 with ENOTSUP in the
+ * other modes.
+ */
+int	sockserv_server_active_client(const struct sockserv_server *srv,
+	    const struct sockaddr *sa);
+
+/*
+ * Called once a request's handler has run and the request is shut down,
+ * in the process or thread that ran it, before the request is freed:
+ * status 0 if the handler succeeded, 1 if it failed, and the seconds it
+ * took.  For a log line or a count of one's own.
+ */
+typedef void (*sockserv_done_fn)(struct sockserv_request *req, int status,
+	    double seconds);
+void	sockserv_server_set_done(struct sockserv_server *srv,
+	    sockserv_done_fn done);
+
+/*
  * Engine entry points for a supervisor that accepts or receives itself
  * (sockservd): run the handler on one accepted connection or one datagram
  * in the calling process or thread, with the server's hooks.  Return 0 if
@@ -260,6 +289,26 @@ int	sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
 	    const struct sockaddr *peer, socklen_t peerlen);
 int	sockserv_serve_datagram(struct sockserv_server *srv, const void *pkt,
 	    size_t len, const struct sockaddr *peer, socklen_t peerlen);
+
+/*
+ * For a program with an event loop of its own that accepts or receives
+ * itself: hand one connection or datagram to the server as its own loop
+ * would, through verify_request and process_request (in thread mode a
+ * thread of its own runs it; the packet is copied).  The connection is
+ * the server's from now on.  0, or -1 when no request could be made
+ * (conn_fd is closed).  The loop stops taking while
+ * sockserv_server_active() is at max_children, polls
+ * sockserv_server_wakefd(), readable when a request thread has ended or
+ * sockserv_shutdown() was called, and then calls sockserv_server_collect(),
+ * which joins finished threads or reaps exited children and never blocks.
+ */
+int	sockserv_dispatch_connection(struct sockserv_server *srv, int conn_fd,
+	    const struct sockaddr *peer, socklen_t peerlen);
+int	sockserv_dispatch_datagram(struct sockserv_server *srv,
+	    const void *pkt, size_t len, const struct sockaddr *peer,
+	    socklen_t peerlen);
+int	sockserv_server_wakefd(struct sockserv_server *srv);
+void	sockserv_server_collect(struct sockserv_server *srv);
 
 /* ----------------------------------------------------------------- requests */
 

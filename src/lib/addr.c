@@ -1,7 +1,8 @@
 /*
  * addr.c -- listening addresses: parse and format the URL forms
- * (tcp://, udp://, unix://, unixgram://) and format socket addresses
- * numerically for logs.  Nothing here ever resolves an address to a name;
+ * (tcp://, udp://, unix://, unixgram://), format socket addresses
+ * numerically for logs, and the one rule for "the same client"
+ * (sockserv_sockaddr_key: IPv4-mapped IPv6 folded to IPv4).  Nothing here ever resolves an address to a name;
  * only sockserv_addr_resolve (and sockserv_addr_parse, its first result)
  * resolves a host name to addresses.
  */
@@ -287,6 +288,36 @@ sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
+}
+
+/*
+ * The comparable part of a client address: family and 16 bytes, an
+ * IPv4-mapped IPv6 address folded to IPv4, so one dual-stack client is
+ * one client whichever listener it came through.  0 for anything else.
+ */
+int
+sockserv_sockaddr_key(const struct sockaddr *sa, uint32_t key[4])
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	memset(key, 0, 4 * sizeof(key[0]));
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		memcpy(&key[0], &sin->sin_addr, 4);
+		return AF_INET;
+	}
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(&key[0], &sin6->sin6_addr.s6_addr[12], 4);
+		return AF_INET;
+	}
+	memcpy(key, &sin6->sin6_addr, 16);
+	return AF_INET6;
 }
 
 int

@@ -16,33 +16,52 @@
 
 #include "sockserv-int.h"
 
-bool
-fork_full(const struct sockserv_server *srv)
+static bool
+fork_accepting(struct sockserv_server *srv)
 {
-	return srv->nkids >= srv->opt.max_children;
+	return srv->nkids < srv->opt.max_children;
+}
+
+static int
+fork_waitfds(const struct sockserv_server *srv)
+{
+	return srv->opt.max_children;
+}
+
+/* At the cap: the children's pidfds, polled until one exits. */
+static int
+fork_pollfds(struct sockserv_server *srv, struct pollfd *pfd, int max,
+    int *ms)
+{
+	int k;
+
+	k = kids_pollfds(srv, pfd, max);
+	if (k < srv->nkids && (*ms < 0 || *ms > 50))
+		*ms = 50;	/* no pidfd for some: poll for them */
+	return k;
+}
+
+static void
+fork_collect(struct sockserv_server *srv)
+{
+	(void)kids_reap(srv, false);
 }
 
 static void
 fork_child(struct sockserv_server *srv, struct sockserv_request *req)
 {
-	int st;
-
 	kids_forget_in_child(srv);
-	server_wake_close(srv, false);
+	object_wake_close(srv, false);
 	srv->creator = 0;	/* never unlink the parent's socket file */
 	if (req->socktype == SOCK_STREAM && srv->fd >= 0) {
 		close(srv->fd);	/* the child holds only its connection */
 		srv->fd = -1;
 	}
-	st = request_finish(req);
-	if (st != 0)
-		request_error(req);
-	request_shutdown(req);
-	_exit(st);
+	_exit(request_run(req));
 }
 
 /* ForkingMixIn.process_request. */
-int
+static int
 fork_process(struct sockserv_server *srv, struct sockserv_request *req)
 {
 	pid_t pid;
@@ -59,3 +78,14 @@ fork_process(struct sockserv_server *srv, struct sockserv_request *req)
 	request_close(req);
 	return 0;
 }
+
+const struct strategy fork_strategy = {
+	.process = fork_process,
+	.accepting = fork_accepting,
+	.waitfds = fork_waitfds,
+	.pollfds = fork_pollfds,
+	.collect = fork_collect,
+	.timeout = fork_collect,
+	.close = kids_close,
+	.active = kids_active,
+};

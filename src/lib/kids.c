@@ -99,3 +99,17 @@ kids_forget_in_child(struct sockserv_server *srv)
 			close(srv->kids[i].pidfd);
 	srv->nkids = 0;
 }
+
+/* Children alive: sockserv_server_active for the modes that fork. */
+int
+kids_active(struct sockserv_server *srv)
+{
+	return srv->nkids;
+}
+
+/* server_close: reap the children, waiting for them (block_on_close). */
+void
+kids_close(struct sockserv_server *srv)
+{
+	(void)kids_reap(srv, srv->opt.block_on_close);
+}

@@ -7,9 +7,11 @@ LIBSOCKSERV_SOURCES = \
 	src/lib/addr.c \
 	src/lib/sock.c \
 	src/lib/server.c \
+	src/lib/object.c \
 	src/lib/request.c \
 	src/lib/io.c \
 	src/lib/kids.c \
+	src/lib/sync.c \
 	src/lib/fork.c \
 	src/lib/thread.c \
 	src/lib/prefork.c

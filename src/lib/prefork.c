@@ -35,14 +35,17 @@ worker_main(struct sockserv_server *srv)
 	atomic_int *stopping = srv->stopping;
 	struct pollfd pfd[3];
 
-	/* A shutdown() inside the worker stops this worker only. */
+	/*
+	 * A shutdown() inside the worker stops this worker only, and the
+	 * worker serves its requests itself: a synchronous server.
+	 */
 	srv->stopping = NULL;
-	srv->in_worker = true;
+	srv->strategy = &sync_strategy;
 	srv->creator = 0;
 	kids_forget_in_child(srv);
 	close(atomic_exchange(&srv->stop_wr, -1));
-	server_wake_close(srv, false);
-	if (server_wake_init(srv) == -1)
+	object_wake_close(srv, false);
+	if (object_wake_init(srv) == -1)
 		_exit(1);
 	atomic_store(&srv->stop, 0);
 	while (!atomic_load(&srv->stop)) {
@@ -66,12 +69,12 @@ worker_main(struct sockserv_server *srv)
 			_exit(1);
 		}
 		if (pfd[0].revents != 0)
-			server_drain(srv);
+			object_drain(srv);
 		if (pfd[2].revents != 0 || atomic_load(&srv->stop) ||
 		    atomic_load(stopping))
 			break;
 		if (pfd[1].revents != 0)
-			(void)server_handle_noblock(srv);
+			(void)request_handle_noblock(srv);
 	}
 	_exit(0);
 }
@@ -155,13 +158,13 @@ prefork_wait(struct sockserv_server *srv, double poll_interval, double next)
 	}
 	r = poll(pfd, (nfds_t)n, ms);
 	if (r > 0 && pfd[0].revents != 0)
-		server_drain(srv);
+		object_drain(srv);
 	free(pfd);
 	return r == -1 && errno != EINTR ? -1 : 0;
 }
 
 /* Async-signal-safe: tell the workers to stop (shutdown() calls it). */
-void
+static void
 prefork_signal(struct sockserv_server *srv)
 {
 	int e = errno, fd;
@@ -191,7 +194,7 @@ prefork_stop(struct sockserv_server *srv)
  * The shared page, made with the server (before any thread may call
  * shutdown()) since workers must see the flag the parent sets.
  */
-int
+static int
 prefork_init(struct sockserv_server *srv)
 {
 	void *p;
@@ -203,6 +206,13 @@ prefork_init(struct sockserv_server *srv)
 	srv->stopping = p;
 	atomic_init(srv->stopping, 0);
 	return 0;
+}
+
+static void
+prefork_fini(struct sockserv_server *srv)
+{
+	if (srv->stopping != NULL)
+		munmap(srv->stopping, sizeof(*srv->stopping));
 }
 
 /*
@@ -224,7 +234,7 @@ prefork_pipe(struct sockserv_server *srv)
 	return 0;
 }
 
-int
+static int
 prefork_serve(struct sockserv_server *srv, double poll_interval)
 {
 	double next = 0;
@@ -240,7 +250,7 @@ prefork_serve(struct sockserv_server *srv, double poll_interval)
 		errno = EINVAL;
 		return -1;
 	}
-	if (server_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
+	if (object_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
 	    prefork_pipe(srv) == -1)
 		return -1;
 	while (!atomic_load(&srv->stop)) {
@@ -261,9 +271,23 @@ prefork_serve(struct sockserv_server *srv, double poll_interval)
 	return rv;
 }
 
-void
+static void
 prefork_close(struct sockserv_server *srv)
 {
 	prefork_stop(srv);
-	(void)kids_reap(srv, srv->opt.block_on_close);
+	kids_close(srv);
 }
+
+/*
+ * The parent supervises (serve_forever); sockserv_handle_request in the
+ * parent, like each worker, serves the request itself.
+ */
+const struct strategy prefork_strategy = {
+	.init = prefork_init,
+	.fini = prefork_fini,
+	.serve_forever = prefork_serve,
+	.process = sync_process,
+	.signal = prefork_signal,
+	.close = prefork_close,
+	.active = kids_active,
+};

@@ -4,10 +4,14 @@
  * (accept or recvfrom), the handler's setup / handle / finish (finish runs
  * whatever handle returned, nothing runs after a failed setup),
  * handle_error, and shutdown_request (shutdown(SHUT_WR), errors ignored,
- * then close), which runs exactly once per request.  Datagram requests
- * carry the packet and reply with sendto on the server socket.  Also the
- * engine entry points through which sockservd runs a handler on a
- * connection or a datagram it received itself.
+ * then close), which runs exactly once per request.  One function,
+ * request_serve, owns a request's life from verify_request to its free,
+ * whether the loop took it (processed through the strategy) or a caller
+ * handed it in (sockserv_serve_connection / _datagram, the engine entry
+ * points through which sockservd runs a handler on a connection or a
+ * datagram it received itself, processed in the calling thread).
+ * Datagram requests carry the packet and reply with sendto on the server
+ * socket.
  */
 #include "config.h"
 
@@ -83,8 +87,7 @@ request_cache_init(struct sockserv_server *srv)
 	struct sockserv_request *req;
 	size_t room;
 
-	if (atomic_load(&srv->spare) != NULL ||
-	    srv->opt.mode == SOCKSERV_THREAD)
+	if (atomic_load(&srv->spare) != NULL || srv->strategy->threads)
 		return 0;
 	room = srv->socktype == SOCK_DGRAM ? srv->opt.max_packet_size : 0;
 	if ((req = calloc(1, sizeof(*req) + room)) == NULL)
@@ -120,7 +123,7 @@ request_take(struct sockserv_server *srv, int fd, int socktype,
 	struct sockserv_io *io;
 
 	/* Atomic: sockserv_serve_connection() may run in several threads. */
-	if (srv->opt.mode == SOCKSERV_THREAD ||
+	if (srv->strategy->threads ||
 	    (req = atomic_exchange(&srv->spare, NULL)) == NULL)
 		return request_new(srv, fd, socktype, peer, peerlen, pktroom);
 	io = req->spare_io;
@@ -226,7 +229,7 @@ request_get(struct sockserv_server *srv)
  * handle failed, its errno kept in req->err for handle_error (finish,
  * which runs after handle in every case, may change errno).
  */
-int
+static int
 request_finish(struct sockserv_request *req)
 {
 	const struct sockserv_handler *h = &req->srv->h;
@@ -246,7 +249,7 @@ request_finish(struct sockserv_request *req)
 	return rv;
 }
 
-void
+static void
 request_error(struct sockserv_request *req)
 {
 	struct sockserv_server *srv = req->srv;
@@ -284,32 +287,33 @@ request_close(struct sockserv_request *req)
 	}
 }
 
-/* The synchronous process_request: handle, report, shut down. */
-void
+/*
+ * Process here: handle, report, shut down, tell the done callback.  0 if
+ * the handler succeeded, 1 if it failed (the exit status of a forked
+ * child).
+ */
+int
 request_run(struct sockserv_request *req)
 {
-	if (request_finish(req) != 0)
+	sockserv_done_fn done = req->srv->on_done;
+	double t0 = 0;
+	int rv;
+
+	if (done != NULL)
+		t0 = os_monotonic();
+	if ((rv = request_finish(req)) != 0)
 		request_error(req);
 	request_shutdown(req);
+	if (done != NULL)
+		done(req, rv, os_monotonic() - t0);
+	return rv;
 }
 
 int
 sockserv_process_request(struct sockserv_server *srv,
     struct sockserv_request *req)
 {
-	switch (srv->opt.mode) {
-	case SOCKSERV_FORK:
-		if (!srv->in_worker)
-			return fork_process(srv, req);
-		break;
-	case SOCKSERV_THREAD:
-		return thread_process(srv, req);
-	case SOCKSERV_SYNC:
-	case SOCKSERV_PREFORK:
-		break;
-	}
-	request_run(req);
-	return 0;
+	return srv->strategy->process(srv, req);
 }
 
 void
@@ -333,25 +337,75 @@ sockserv_handle_error(struct sockserv_server *srv,
 	errno = e;
 }
 
-/* ------------------------------------------------------ engine entry points */
+/* ------------------------------------------------------------ the lifecycle */
 
+#define REQUEST_GONE	2	/* a thread owns the request now */
+
+/*
+ * process_request through the hook or the strategy: 0, -1 for
+ * handle_error, or REQUEST_GONE when the strategy handed the request to
+ * a thread (srv->handoff: a hook returns what it likes).
+ */
 static int
-serve_one(struct sockserv_server *srv, struct sockserv_request *req)
+request_dispatch(struct sockserv_server *srv, struct sockserv_request *req)
 {
+	int rv;
+
+	srv->handoff = false;
+	if (srv->hooks.process_request != NULL)
+		rv = srv->hooks.process_request(srv, req);
+	else
+		rv = sockserv_process_request(srv, req);
+	if (srv->handoff)
+		return REQUEST_GONE;
+	return rv == -1 ? -1 : 0;
+}
+
+/*
+ * One request's life: verify_request, process (dispatched through the
+ * strategy, or run here), handle_error for a process that failed,
+ * shutdown_request exactly once, free.  Returns 0, or 1 when the handler
+ * ran here and failed.
+ */
+static int
+request_serve(struct sockserv_request *req, bool dispatch)
+{
+	struct sockserv_server *srv = req->srv;
 	int rv = 0;
 
 	if (srv->hooks.verify_request == NULL ||
 	    srv->hooks.verify_request(srv, req)) {
-		if ((rv = request_finish(req)) != 0)
+		rv = dispatch ? request_dispatch(srv, req) : request_run(req);
+		if (rv == REQUEST_GONE)
+			return 0;
+		if (rv == -1) {
+			if (req->err == 0)
+				req->err = errno;	/* why processing failed */
 			request_error(req);
+			rv = 0;
+		}
 	}
 	request_shutdown(req);
 	request_free(req);
 	return rv;
 }
 
+/* The loop's _handle_request_noblock: get one request and serve it. */
 int
-sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
+request_handle_noblock(struct sockserv_server *srv)
+{
+	struct sockserv_request *req;
+
+	if ((req = request_get(srv)) != NULL)
+		(void)request_serve(req, true);
+	return 0;
+}
+
+/* ------------------------------------------------------ engine entry points */
+
+/* A request for a connection accepted elsewhere; closed if none. */
+static struct sockserv_request *
+request_accepted(struct sockserv_server *srv, int conn_fd,
     const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct sockserv_request *req;
@@ -361,9 +415,19 @@ sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
 	if (req == NULL) {
 		(void)shutdown(conn_fd, SHUT_WR);
 		close(conn_fd);
-		return 1;
 	}
-	return serve_one(srv, req);
+	return req;
+}
+
+int
+sockserv_serve_connection(struct sockserv_server *srv, int conn_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	if ((req = request_accepted(srv, conn_fd, peer, peerlen)) == NULL)
+		return 1;
+	return request_serve(req, false);
 }
 
 int
@@ -377,7 +441,40 @@ sockserv_serve_datagram(struct sockserv_server *srv, const void *pkt,
 		return 1;
 	req->pkt = pkt;
 	req->pktlen = len;
-	return serve_one(srv, req);
+	return request_serve(req, false);
+}
+
+/*
+ * The same for a loop of the caller's: the request goes through
+ * verify_request and process_request as if the server's own loop had
+ * taken it (in thread mode, a thread of its own).
+ */
+int
+sockserv_dispatch_connection(struct sockserv_server *srv, int conn_fd,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	if ((req = request_accepted(srv, conn_fd, peer, peerlen)) == NULL)
+		return -1;
+	return request_serve(req, true);
+}
+
+/* The packet is copied: the request may outlive the caller's buffer. */
+int
+sockserv_dispatch_datagram(struct sockserv_server *srv, const void *pkt,
+    size_t len, const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct sockserv_request *req;
+
+	req = request_new(srv, srv->fd, SOCK_DGRAM, peer, peerlen, len);
+	if (req == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(req->pktbuf, pkt, len);
+	req->pkt = req->pktbuf;
+	req->pktlen = len;
+	return request_serve(req, true);
 }
 
 /* ----------------------------------------------------------------- accessors */

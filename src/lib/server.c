@@ -7,7 +7,9 @@
  * and one requested before the loop starts is honoured when it does.
  * While the fork or thread cap is reached the loop does not poll the
  * listener at all; it waits for a child (pidfd) or a thread (a byte in
- * the self-pipe) to finish.
+ * the self-pipe) to finish.  The mode's strategy (sockserv-int.h) is
+ * chosen here once, at creation; the loop calls it only through its
+ * table.
  */
 #include "config.h"
 
@@ -26,23 +28,21 @@
 
 #include "sockserv-int.h"
 
-void
-sockserv_options_init(struct sockserv_options *opt)
+/* The mode's strategy, chosen once: nothing below names another. */
+static const struct strategy *
+server_strategy(enum sockserv_mode mode)
 {
-	memset(opt, 0, sizeof(*opt));
-	opt->mode = SOCKSERV_SYNC;
-	opt->request_queue_size = 5;
-	opt->allow_reuse_address = false;
-	opt->allow_reuse_port = false;
-	opt->timeout = -1;
-	opt->io_timeout = -1;
-	opt->tcp_nodelay = false;
-	opt->max_packet_size = 8192;
-	opt->max_children = 40;
-	opt->block_on_close = true;
-	opt->daemon_threads = false;
-	opt->workers = 4;
-	opt->socket_mode = 0666;
+	switch (mode) {
+	case SOCKSERV_FORK:
+		return &fork_strategy;
+	case SOCKSERV_THREAD:
+		return &thread_strategy;
+	case SOCKSERV_PREFORK:
+		return &prefork_strategy;
+	case SOCKSERV_SYNC:
+		break;
+	}
+	return &sync_strategy;
 }
 
 static struct sockserv_server *
@@ -65,13 +65,14 @@ server_alloc(const struct sockserv_handler *h,
 		srv->opt.workers = 1;
 	if (h != NULL)
 		srv->h = *h;
+	srv->strategy = server_strategy(srv->opt.mode);
 	srv->fd = -1;
 	srv->reply_fd = -1;
 	srv->stop_rd = -1;
 	srv->wake_rd = -1;
 	atomic_init(&srv->wake_wr, -1);
 	atomic_init(&srv->stop_wr, -1);
-	if (srv->opt.mode == SOCKSERV_PREFORK && prefork_init(srv) == -1) {
+	if (srv->strategy->init != NULL && srv->strategy->init(srv) == -1) {
 		free(srv);
 		return NULL;
 	}
@@ -79,29 +80,9 @@ server_alloc(const struct sockserv_handler *h,
 	srv->creator = getpid();
 	atomic_init(&srv->stop, 0);
 	pthread_mutex_init(&srv->lock, NULL);
+	TAILQ_INIT(&srv->running);
 	TAILQ_INIT(&srv->done);
 	return srv;
-}
-
-void
-server_release(struct sockserv_server *srv)
-{
-	bool last;
-
-	pthread_mutex_lock(&srv->lock);
-	last = --srv->refs == 0;
-	pthread_mutex_unlock(&srv->lock);
-	if (!last)
-		return;
-	request_cache_free(srv);
-	if (srv->reply_fd >= 0)
-		close(srv->reply_fd);
-	pthread_mutex_destroy(&srv->lock);
-	if (srv->stopping != NULL)
-		munmap(srv->stopping, sizeof(*srv->stopping));
-	free(srv->unix_path);
-	free(srv->kids);
-	free(srv);
 }
 
 /* Take ownership of a bound socket: learn its type and address. */
@@ -131,7 +112,7 @@ server_free_early(struct sockserv_server *srv)
 {
 	int e = errno;
 
-	server_release(srv);
+	object_release(srv);
 	errno = e;
 }
 
@@ -283,137 +264,76 @@ sockserv_server_active(const struct sockserv_server *srv)
 {
 	struct sockserv_server *s = (struct sockserv_server *)srv;
 
-	if (srv->opt.mode == SOCKSERV_THREAD)
-		return thread_active(s);
-	return srv->nkids;
+	return srv->strategy->active(s);
 }
 
-/* ------------------------------------------------------------- the self-pipe */
-
-/*
- * The self-pipe, made when a loop first needs it rather than with the
- * server: a server that only runs sockserv_serve_connection (a forked
- * child of sockservd) never pays for it.  Only the serving thread creates
- * it; shutdown() sets its flag before it looks for the pipe and the loop
- * checks the flag after creating it, so a wake-up is never lost.
- */
 int
-server_wake_init(struct sockserv_server *srv)
+sockserv_server_active_client(const struct sockserv_server *srv,
+    const struct sockaddr *sa)
 {
-	int p[2];
+	struct sockserv_server *s = (struct sockserv_server *)srv;
 
-	if (srv->wake_rd >= 0)
-		return 0;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+	if (srv->strategy->clients == NULL) {
+		errno = ENOTSUP;
 		return -1;
-	srv->wake_rd = p[0];
-	atomic_store(&srv->wake_wr, p[1]);
-	return 0;
-}
-
-/*
- * Close the self-pipe.  With `lock', under srv->lock, since a finishing
- * thread writes to it under the lock; a new child (where no other thread
- * exists and the lock may have been copied held) passes false.
- */
-void
-server_wake_close(struct sockserv_server *srv, bool lock)
-{
-	int fd;
-
-	if (lock)
-		pthread_mutex_lock(&srv->lock);
-	if ((fd = atomic_exchange(&srv->wake_wr, -1)) >= 0)
-		close(fd);
-	if (srv->wake_rd >= 0)
-		close(srv->wake_rd);
-	srv->wake_rd = -1;
-	if (lock)
-		pthread_mutex_unlock(&srv->lock);
-}
-
-/* Async-signal-safe: one write(2), errno preserved. */
-void
-server_wake(struct sockserv_server *srv)
-{
-	int e = errno, fd = atomic_load(&srv->wake_wr);
-
-	if (fd >= 0)
-		(void)!write(fd, "", 1);
-	errno = e;
+	}
+	return srv->strategy->clients(s, sa);
 }
 
 void
-server_drain(struct sockserv_server *srv)
+sockserv_server_set_done(struct sockserv_server *srv, sockserv_done_fn done)
 {
-	char buf[64];
+	srv->on_done = done;
+}
 
-	while (srv->wake_rd >= 0 && read(srv->wake_rd, buf, sizeof(buf)) > 0)
-		;
+/* ------------------------------------------------------ an outside loop */
+
+/* Our own housekeeping each turn, before the service_actions hook. */
+static void
+server_collect(struct sockserv_server *srv)
+{
+	if (srv->strategy->collect != NULL)
+		srv->strategy->collect(srv);
+}
+
+/* The self-pipe, for a loop of the caller's to poll. */
+int
+sockserv_server_wakefd(struct sockserv_server *srv)
+{
+	if (object_wake_init(srv) == -1)
+		return -1;
+	return srv->wake_rd;
+}
+
+/* What serve_forever does each turn besides serving: never blocks. */
+void
+sockserv_server_collect(struct sockserv_server *srv)
+{
+	object_drain(srv);
+	server_collect(srv);
 }
 
 void
 sockserv_shutdown(struct sockserv_server *srv)
 {
 	atomic_store(&srv->stop, 1);
-	prefork_signal(srv);
-	server_wake(srv);
+	if (srv->strategy->signal != NULL)
+		srv->strategy->signal(srv);
+	object_wake(srv);
 }
 
 /* ------------------------------------------------------------------ the loop */
 
-/* _handle_request_noblock: get, verify, process; shutdown exactly once. */
-int
-server_handle_noblock(struct sockserv_server *srv)
-{
-	struct sockserv_request *req;
-	int rv;
-
-	if ((req = request_get(srv)) == NULL)
-		return 0;
-	if (srv->hooks.verify_request != NULL &&
-	    !srv->hooks.verify_request(srv, req)) {
-		request_shutdown(req);
-		request_free(req);
-		return 0;
-	}
-	srv->handoff = false;
-	if (srv->hooks.process_request != NULL)
-		rv = srv->hooks.process_request(srv, req);
-	else
-		rv = sockserv_process_request(srv, req);
-	if (srv->handoff)
-		return 0;	/* a thread owns the request now */
-	if (rv == -1)
-		request_error(req);
-	request_shutdown(req);
-	request_free(req);
-	return 0;
-}
-
 static bool
 server_accepting(struct sockserv_server *srv)
 {
-	if (srv->opt.mode == SOCKSERV_FORK)
-		return !fork_full(srv);
-	if (srv->opt.mode == SOCKSERV_THREAD)
-		return !thread_full(srv);
-	return true;
-}
-
-/* Our own housekeeping each turn, before the service_actions hook. */
-static void
-server_collect(struct sockserv_server *srv)
-{
-	if (srv->opt.mode == SOCKSERV_FORK)
-		(void)kids_reap(srv, false);
-	else if (srv->opt.mode == SOCKSERV_THREAD)
-		thread_join_done(srv);
+	return srv->strategy->accepting == NULL ||
+	    srv->strategy->accepting(srv);
 }
 
 /*
- * One wait: the self-pipe, the listener unless at the cap, and our
- * children's pidfds when the fork cap is reached.  Returns poll's result
+ * One wait: the self-pipe, the listener unless at the cap, and what the
+ * strategy waits on at the cap (the children's pidfds in fork mode).  Returns poll's result
  * with *ready telling whether the listener is readable.
  */
 static int
@@ -421,7 +341,7 @@ server_wait(struct sockserv_server *srv, struct pollfd *pfd, int max,
     int ms, bool *ready)
 {
 	bool accepting = server_accepting(srv);
-	int n = 0, r, k;
+	int n = 0, r;
 
 	*ready = false;
 	pfd[n].fd = srv->wake_rd;
@@ -429,16 +349,12 @@ server_wait(struct sockserv_server *srv, struct pollfd *pfd, int max,
 	if (accepting) {
 		pfd[n].fd = srv->fd;
 		pfd[n++].events = POLLIN;
-	} else if (srv->opt.mode == SOCKSERV_FORK) {
-		k = kids_pollfds(srv, pfd + n, max - n);
-		if (k < srv->nkids && (ms < 0 || ms > 50))
-			ms = 50;	/* no pidfd for some: poll for them */
-		n += k;
-	}
+	} else if (srv->strategy->pollfds != NULL)
+		n += srv->strategy->pollfds(srv, pfd + n, max - n, &ms);
 	if ((r = poll(pfd, (nfds_t)n, ms)) == -1)
 		return errno == EINTR ? 0 : -1;
 	if (pfd[0].revents != 0)
-		server_drain(srv);
+		object_drain(srv);
 	if (accepting && pfd[1].revents != 0)
 		*ready = true;
 	return r;
@@ -447,8 +363,8 @@ server_wait(struct sockserv_server *srv, struct pollfd *pfd, int max,
 static struct pollfd *
 server_pollfds(struct sockserv_server *srv, int *max)
 {
-	*max = 2 + (srv->opt.mode == SOCKSERV_FORK ? srv->opt.max_children :
-	    0);
+	*max = 2 + (srv->strategy->waitfds != NULL ?
+	    srv->strategy->waitfds(srv) : 0);
 	return calloc((size_t)*max, sizeof(struct pollfd));
 }
 
@@ -463,9 +379,9 @@ sockserv_serve_forever(struct sockserv_server *srv, double poll_interval)
 		errno = EBADF;
 		return -1;
 	}
-	if (srv->opt.mode == SOCKSERV_PREFORK && !srv->in_worker)
-		return prefork_serve(srv, poll_interval);
-	if (server_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
+	if (srv->strategy->serve_forever != NULL)
+		return srv->strategy->serve_forever(srv, poll_interval);
+	if (object_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
 	    (pfd = server_pollfds(srv, &max)) == NULL)
 		return -1;
 	while (!atomic_load(&srv->stop)) {
@@ -477,7 +393,7 @@ sockserv_serve_forever(struct sockserv_server *srv, double poll_interval)
 		if (atomic_load(&srv->stop))
 			break;
 		if (ready)
-			(void)server_handle_noblock(srv);
+			(void)request_handle_noblock(srv);
 		server_collect(srv);
 		if (srv->hooks.service_actions != NULL)
 			srv->hooks.service_actions(srv);
@@ -492,8 +408,8 @@ server_timeout(struct sockserv_server *srv)
 {
 	if (srv->hooks.handle_timeout != NULL)
 		srv->hooks.handle_timeout(srv);
-	else if (srv->opt.mode == SOCKSERV_FORK)
-		(void)kids_reap(srv, false);
+	else if (srv->strategy->timeout != NULL)
+		srv->strategy->timeout(srv);
 }
 
 int
@@ -508,7 +424,7 @@ sockserv_handle_request(struct sockserv_server *srv)
 		errno = EBADF;
 		return -1;
 	}
-	if (server_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
+	if (object_wake_init(srv) == -1 || request_cache_init(srv) == -1 ||
 	    (pfd = server_pollfds(srv, &max)) == NULL)
 		return -1;
 	if (timeout >= 0)
@@ -523,7 +439,7 @@ sockserv_handle_request(struct sockserv_server *srv)
 		}
 		if (ready) {
 			free(pfd);
-			return server_handle_noblock(srv);
+			return request_handle_noblock(srv);
 		}
 		server_collect(srv);
 		if (timeout >= 0 && os_monotonic() >= deadline) {
@@ -554,23 +470,18 @@ sockserv_server_close(struct sockserv_server *srv)
 
 	if (srv == NULL)
 		return;
-	if (srv->fd >= 0 && srv->opt.mode == SOCKSERV_THREAD &&
+	if (srv->fd >= 0 && srv->strategy->threads &&
 	    srv->socktype == SOCK_DGRAM)
 		srv->reply_fd = srv->fd;	/* closed with the last thread */
 	else if (srv->fd >= 0)
 		close(srv->fd);
 	srv->fd = -1;
 	server_unlink(srv);
-	if (srv->opt.mode == SOCKSERV_THREAD)
-		thread_close(srv);
-	else if (srv->opt.mode == SOCKSERV_PREFORK)
-		prefork_close(srv);
-	else
-		(void)kids_reap(srv, srv->opt.block_on_close);
+	srv->strategy->close(srv);
 	for (i = 0; i < srv->nkids; i++)
 		if (srv->kids[i].pidfd >= 0)
 			close(srv->kids[i].pidfd);
 	srv->nkids = 0;
-	server_wake_close(srv, true);
-	server_release(srv);
+	object_wake_close(srv, true);
+	object_release(srv);
 }

@@ -1,5 +1,6 @@
 /*
- * sock.c -- creating listening sockets (sockserv_listen) and the small
+ * sock.c -- the server options' defaults (sockserv_options_init),
+ * creating listening sockets with them (sockserv_listen), and the small
  * time and descriptor helpers the loops share.  A listener is always
  * O_CLOEXEC and O_NONBLOCK: several processes or threads may wait on it,
  * and an accept() that finds nothing must return EAGAIN, not block.
@@ -19,6 +20,25 @@
 #include <unistd.h>
 
 #include "sockserv-int.h"
+
+void
+sockserv_options_init(struct sockserv_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->mode = SOCKSERV_SYNC;
+	opt->request_queue_size = 5;
+	opt->allow_reuse_address = false;
+	opt->allow_reuse_port = false;
+	opt->timeout = -1;
+	opt->io_timeout = -1;
+	opt->tcp_nodelay = false;
+	opt->max_packet_size = 8192;
+	opt->max_children = 40;
+	opt->block_on_close = true;
+	opt->daemon_threads = false;
+	opt->workers = 4;
+	opt->socket_mode = 0666;
+}
 
 /* Seconds to a poll(2) timeout, rounded up so that a wait never spins. */
 int

@@ -17,15 +17,18 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "sockserv-int.h"
 
 struct sockserv_thread {
-	TAILQ_ENTRY(sockserv_thread)	 entry;
+	TAILQ_ENTRY(sockserv_thread)	 entry;	/* srv->running, then done */
 	pthread_t			 tid;
 	struct sockserv_request		*req;
 	bool				 joinable;
+	int				 family;  /* the client's key: */
+	uint32_t			 key[4];  /* sockserv_sockaddr_key */
 };
 
 static void *
@@ -36,10 +39,11 @@ thread_main(void *arg)
 	bool joinable = t->joinable;
 	int e, wfd;
 
-	request_run(t->req);
+	(void)request_run(t->req);
 	request_free(t->req);
 	t->req = NULL;
 	pthread_mutex_lock(&srv->lock);
+	TAILQ_REMOVE(&srv->running, t, entry);
 	srv->nthreads--;
 	if (joinable)
 		TAILQ_INSERT_TAIL(&srv->done, t, entry);	/* the loop frees t */
@@ -51,7 +55,7 @@ thread_main(void *arg)
 	pthread_mutex_unlock(&srv->lock);
 	if (!joinable)
 		free(t);
-	server_release(srv);
+	object_release(srv);
 	return NULL;
 }
 
@@ -79,7 +83,7 @@ thread_start(struct sockserv_thread *t)
 }
 
 /* ThreadingMixIn.process_request: the thread owns req from now on. */
-int
+static int
 thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 {
 	struct sockserv_thread *t;
@@ -89,7 +93,10 @@ thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 		return -1;
 	t->req = req;
 	t->joinable = srv->opt.block_on_close && !srv->opt.daemon_threads;
+	t->family = sockserv_sockaddr_key((struct sockaddr *)&req->peer,
+	    t->key);
 	pthread_mutex_lock(&srv->lock);
+	TAILQ_INSERT_TAIL(&srv->running, t, entry);
 	srv->refs++;
 	srv->nthreads++;
 	if (t->joinable)
@@ -97,6 +104,7 @@ thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 	pthread_mutex_unlock(&srv->lock);
 	if ((rv = thread_start(t)) != 0) {
 		pthread_mutex_lock(&srv->lock);
+		TAILQ_REMOVE(&srv->running, t, entry);
 		srv->refs--;
 		srv->nthreads--;
 		if (t->joinable)
@@ -110,18 +118,18 @@ thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 	return 0;
 }
 
-bool
-thread_full(struct sockserv_server *srv)
+static bool
+thread_accepting(struct sockserv_server *srv)
 {
 	bool full;
 
 	pthread_mutex_lock(&srv->lock);
 	full = srv->nthreads >= srv->opt.max_children;
 	pthread_mutex_unlock(&srv->lock);
-	return full;
+	return !full;
 }
 
-int
+static int
 thread_active(struct sockserv_server *srv)
 {
 	int n;
@@ -132,8 +140,27 @@ thread_active(struct sockserv_server *srv)
 	return n;
 }
 
+/* Running requests from sa's client (sockserv_sockaddr_key). */
+static int
+thread_clients(struct sockserv_server *srv, const struct sockaddr *sa)
+{
+	struct sockserv_thread *t;
+	uint32_t key[4];
+	int family, n = 0;
+
+	if ((family = sockserv_sockaddr_key(sa, key)) == 0)
+		return 0;
+	pthread_mutex_lock(&srv->lock);
+	TAILQ_FOREACH(t, &srv->running, entry)
+		if (t->family == family &&
+		    memcmp(t->key, key, sizeof(key)) == 0)
+			n++;
+	pthread_mutex_unlock(&srv->lock);
+	return n;
+}
+
 /* Join the threads that have finished; returns at once otherwise. */
-void
+static void
 thread_join_done(struct sockserv_server *srv)
 {
 	struct sockserv_thread *t;
@@ -156,7 +183,7 @@ thread_join_done(struct sockserv_server *srv)
  * server_close: join every joinable thread.  They announce their end
  * through the self-pipe, which is still open here.
  */
-void
+static void
 thread_close(struct sockserv_server *srv)
 {
 	struct pollfd pfd;
@@ -172,6 +199,16 @@ thread_close(struct sockserv_server *srv)
 		pfd.fd = srv->wake_rd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 100) > 0)
-			server_drain(srv);
+			object_drain(srv);
 	}
 }
+
+const struct strategy thread_strategy = {
+	.process = thread_process,
+	.accepting = thread_accepting,
+	.collect = thread_join_done,
+	.close = thread_close,
+	.active = thread_active,
+	.clients = thread_clients,
+	.threads = true,
+};

@@ -3,11 +3,11 @@
 # 127.0.0.1 held open (both served), a third from 127.0.0.1 is closed at
 # once and logged, while 127.0.0.2 is still served; once the two are
 # closed, 127.0.0.1 is served again.  Fork (the master counts its
-# children per address) and prefork (the workers count, through the
-# scoreboard).
+# children per address), prefork (the workers count, through the
+# scoreboard) and thread (the worker asks libsockserv's thread strategy).
 . "$top_srcdir/tests/e2e/lib-priv.sh"
 
-MODES="fork prefork"
+MODES="fork prefork thread"
 conf=$T/sockserv.conf
 {
 	for m in $MODES; do

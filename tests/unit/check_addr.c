@@ -516,6 +516,50 @@ START_TEST(test_sockaddr_no_overflow)
 }
 END_TEST
 
+/* ------------------------------------------------------- sockaddr_key */
+
+/* The key of a numeric address (port 4000); its family is returned. */
+static int
+key_of(const char *host, uint32_t key[4])
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(4000);
+	} else {
+		ck_assert_int_eq(inet_pton(AF_INET6, host, &s6->sin6_addr), 1);
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(4001);
+	}
+	return sockserv_sockaddr_key((struct sockaddr *)&ss, key);
+}
+
+START_TEST(test_sockaddr_key)
+{
+	uint32_t a[4], b[4], zero[4] = { 0 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	/* A mapped client is its IPv4 self, whatever the port. */
+	ck_assert_int_eq(key_of("192.0.2.7", a), AF_INET);
+	ck_assert_int_eq(key_of("::ffff:192.0.2.7", b), AF_INET);
+	ck_assert_mem_eq(a, b, sizeof(a));
+	ck_assert_int_eq(key_of("192.0.2.8", b), AF_INET);
+	ck_assert_mem_ne(a, b, sizeof(a));
+	/* A native IPv6 client is not folded. */
+	ck_assert_int_eq(key_of("::1", a), AF_INET6);
+	ck_assert_int_eq(key_of("::2", b), AF_INET6);
+	ck_assert_mem_ne(a, b, sizeof(a));
+	/* No key for a Unix peer or none. */
+	ck_assert_int_eq(sockserv_sockaddr_key((struct sockaddr *)&sun, a), 0);
+	ck_assert_mem_eq(a, zero, sizeof(a));
+	ck_assert_int_eq(sockserv_sockaddr_key(NULL, a), 0);
+}
+END_TEST
+
 static Suite *
 addr_suite(void)
 {
@@ -558,6 +602,7 @@ addr_suite(void)
 	tcase_add_test(tc, test_sockaddr_unix);
 	tcase_add_test(tc, test_sockaddr_unix_unnamed);
 	tcase_add_test(tc, test_sockaddr_no_overflow);
+	tcase_add_test(tc, test_sockaddr_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

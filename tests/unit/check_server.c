@@ -62,6 +62,7 @@ struct stats {
 	int	verify_ok;
 	int	tracked_fd;	/* count shutdown(2) calls on this fd */
 	int	shut_calls;
+	int	dones;		/* the done callback's calls */
 };
 
 static struct stats *st;
@@ -1246,6 +1247,116 @@ START_TEST(test_two_slow_clients)
 }
 END_TEST
 
+/* ------------------------------------------------------ an outside loop */
+
+static void
+on_done(struct sockserv_request *req, int status, double secs)
+{
+	INC(st->dones);
+	if (status != 0 || secs < 0 || sockserv_request_server(req) == NULL)
+		INC(st->bad);
+}
+
+/* The outside loop's accept: the connection waiting on srv's listener. */
+static int
+loop_accept(struct sockserv_server *srv, struct sockaddr_storage *peer,
+    socklen_t *plen)
+{
+	int lfd = sockserv_server_fileno(srv), fd;
+
+	ck_assert_int_eq(cc_wait_readable(lfd, WAIT_MS), 1);
+	*plen = sizeof(*peer);
+	fd = accept4(lfd, (struct sockaddr *)peer, plen, SOCK_CLOEXEC);
+	ck_assert_msg(fd != -1, "accept: %s", strerror(errno));
+	return fd;
+}
+
+/*
+ * A loop of the caller's drives a thread-mode server: it accepts, hands
+ * the connection in, and a thread runs it; the server counts it (for its
+ * client only), the done callback sees it end, the wake descriptor tells
+ * the loop, and collect brings the count back to 0.
+ */
+START_TEST(test_dispatch_thread)
+{
+	struct sockserv_options o = opts_for(SOCKSERV_THREAD);
+	struct sockaddr_in other = { .sin_family = AF_INET };
+	struct sockaddr_storage peer;
+	struct sockserv_server *srv;
+	socklen_t plen;
+	char buf[64];
+	int c, fd, wfd;
+
+	STORE(st->verify_ok, 1);
+	STORE(st->behaviour, B_BLOCK);
+	srv = server_new(K_TCP4, &o);
+	sockserv_server_set_done(srv, on_done);
+	ck_assert_int_ge(wfd = sockserv_server_wakefd(srv), 0);
+	c = client_stream(srv);
+	fd = loop_accept(srv, &peer, &plen);
+	ck_assert_int_eq(sockserv_dispatch_connection(srv, fd,
+	    (struct sockaddr *)&peer, plen), 0);
+	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 6);
+	ck_assert_int_eq(sockserv_server_active(srv), 1);
+	ck_assert_int_eq(sockserv_server_active_client(srv,
+	    (struct sockaddr *)&peer), 1);
+	other.sin_addr.s_addr = htonl(0x7f000002);
+	ck_assert_int_eq(sockserv_server_active_client(srv,
+	    (struct sockaddr *)&other), 0);
+	cc_write_all(c, "go\n", 3);
+	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 4);
+	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 0);
+	close(c);
+	ck_assert_int_eq(cc_wait_readable(wfd, WAIT_MS), 1);
+	sockserv_server_collect(srv);
+	ck_assert_int_eq(sockserv_server_active(srv), 0);
+	ck_assert_int_eq(LOAD(st->verified), 1);
+	ck_assert_int_eq(LOAD(st->dones), 1);
+	ck_assert_int_eq(LOAD(st->bad), 0);
+	sockserv_server_close(srv);
+	/* Only thread mode counts clients. */
+	o = opts_for(SOCKSERV_SYNC);
+	srv = server_new(K_TCP4, &o);
+	errno = 0;
+	ck_assert_int_eq(sockserv_server_active_client(srv,
+	    (struct sockaddr *)&other), -1);
+	ck_assert_int_eq(errno, ENOTSUP);
+	sockserv_server_close(srv);
+}
+END_TEST
+
+/* A dispatched datagram is copied: the caller's buffer is its own again. */
+START_TEST(test_dispatch_datagram)
+{
+	struct sockserv_options o = opts_for(SOCKSERV_THREAD);
+	struct sockaddr_storage peer;
+	struct sockserv_server *srv;
+	socklen_t plen = sizeof(peer);
+	char pkt[64], buf[64];
+	ssize_t n;
+	int c;
+
+	STORE(st->verify_ok, 1);
+	STORE(st->sleep_ms, 100);	/* the echo outlives our buffer */
+	srv = server_new(K_UDP4, &o);
+	c = client_dgram(srv, 0);
+	cc_write_all(c, LINE, LINELEN);
+	ck_assert_int_eq(cc_wait_readable(sockserv_server_fileno(srv),
+	    WAIT_MS), 1);
+	n = recvfrom(sockserv_server_fileno(srv), pkt, sizeof(pkt), 0,
+	    (struct sockaddr *)&peer, &plen);
+	ck_assert_int_eq(n, (ssize_t)LINELEN);
+	ck_assert_int_eq(sockserv_dispatch_datagram(srv, pkt, (size_t)n,
+	    (struct sockaddr *)&peer, plen), 0);
+	memset(pkt, 'x', sizeof(pkt));
+	ck_assert_int_eq(cc_wait_readable(c, WAIT_MS), 1);
+	ck_assert_int_eq(recv(c, buf, sizeof(buf), 0), (ssize_t)LINELEN);
+	ck_assert(memcmp(buf, LINE, LINELEN) == 0);
+	close(c);
+	sockserv_server_close(srv);
+}
+END_TEST
+
 static TCase *
 tc_new(Suite *s, const char *name, int timeout)
 {
@@ -1301,6 +1412,10 @@ server_suite(void)
 	tcase_add_loop_test(tc, test_max_children, 0, 2);
 	tcase_add_loop_test(tc, test_handle_request_timeout, 0, 2);
 	tcase_add_loop_test(tc, test_two_slow_clients, 0, 4);
+
+	tc = tc_new(s, "outside_loop", 30);
+	tcase_add_test(tc, test_dispatch_thread);
+	tcase_add_test(tc, test_dispatch_datagram);
 	return s;
 }
 
