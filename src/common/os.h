@@ -1,6 +1,7 @@
 /*
  * os.h -- the few system interfaces every part of the tree reads the same
- * way: the monotonic clock, pidfd_open(2) and a thread's children.
+ * way: the monotonic clock, pidfd_open(2), a thread's children, and
+ * strtol(3) held to a plain bounded decimal.
  *
  * The library, the daemon and the bundled modules each need them, and
  * each had its own copy.  They live here, header-only, because the
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +84,25 @@ os_children_next(FILE *f)
 	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0)
 		return 0;
 	return (pid_t)pid;
+}
+
+/*
+ * A decimal number in [0, max], digits only (no sign, space or suffix,
+ * which strtol alone lets through); -1 if s is not one.
+ */
+static inline long
+os_decimal(const char *s, long max)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	return v;
 }
 
 #endif /* SOCKSERV_OS_H */

@@ -38,22 +38,6 @@ static const uint8_t v4mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
 
-/* Parse a decimal prefix length in [0, max]; -1 if malformed. */
-static int
-acl_parse_len(const char *s, int max)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > max)
-		return -1;
-	return (int)v;
-}
-
 /* True if any bit of addr beyond the first len bits is set. */
 static bool
 acl_host_bits(const uint8_t *addr, int alen, int len)
@@ -117,7 +101,7 @@ acl_parse(const char *cidr, struct acl_rule *out, char *err, size_t errlen)
 		alen = 16;
 	} else
 		goto bad;
-	len = plen != NULL ? acl_parse_len(plen, alen * 8) : alen * 8;
+	len = plen != NULL ? (int)os_decimal(plen, alen * 8) : alen * 8;
 	if (len == -1) {
 		if (err != NULL)
 			snprintf(err, errlen, "%s: prefix length must be a "
@@ -178,25 +162,15 @@ acl_match_one(const struct acl_rule *rules, size_t n, int family,
 	return false;
 }
 
-/*
- * The comparable part of a client address: family and 16 bytes, an
- * IPv4-mapped IPv6 address folded to IPv4, so one dual-stack client is
- * one client whichever listener it came through.  0 for anything else.
- */
-int
-acl_peer_key(const struct sockaddr *sa, uint32_t key[4])
-{
-	return sockserv_sockaddr_key(sa, key);	/* the library's rule */
-}
-
+/* One client, whichever listener and port: libsockserv's rule. */
 bool
 acl_same_peer(const struct sockaddr *a, const struct sockaddr *b)
 {
 	uint32_t	 ka[4], kb[4];
 	int		 fa;
 
-	fa = acl_peer_key(a, ka);
-	return fa != 0 && fa == acl_peer_key(b, kb) &&
+	fa = sockserv_sockaddr_key(a, ka);
+	return fa != 0 && fa == sockserv_sockaddr_key(b, kb) &&
 	    memcmp(ka, kb, sizeof(ka)) == 0;
 }
 

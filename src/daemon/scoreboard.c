@@ -354,7 +354,7 @@ scoreboard_busy(const struct sockaddr *peer, bool count)
 
 	if (slot_self == NULL)
 		return 0;
-	family = acl_peer_key(peer, key);
+	family = sockserv_sockaddr_key(peer, key);
 	sb_write_peer(slot_self, family, key);
 	atomic_store(&slot_self->last_ms, (long long)os_monotonic_ms());
 	atomic_store(&slot_self->state, SB_BUSY);

@@ -151,7 +151,6 @@ bool	acl_match(const struct acl_rule *rules, size_t n,
  * and 16 bytes, an IPv4-mapped IPv6 address folded to IPv4: the one
  * notion of "same client" for max_per_source and the scoreboard.
  */
-int	acl_peer_key(const struct sockaddr *sa, uint32_t key[4]);
 /* Same IP client (ports ignored, mapped addresses folded). */
 bool	acl_same_peer(const struct sockaddr *a, const struct sockaddr *b);
 /*

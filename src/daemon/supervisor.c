@@ -364,12 +364,12 @@ supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 	int		 family, n = 0;
 
 	/* The new client's key once; each child's is two copies. */
-	if ((family = acl_peer_key(peer, key)) == 0)
+	if ((family = sockserv_sockaddr_key(peer, key)) == 0)
 		return 0;
 	LIST_FOREACH(c, &child_tab->children, entry)
 		if (c->kind == CHILD_CONN && c->peerlen > 0 &&
 		    sv_same_service(c->svc, svc) &&
-		    acl_peer_key((struct sockaddr *)&c->peer, ckey) == family &&
+		    sockserv_sockaddr_key((struct sockaddr *)&c->peer, ckey) == family &&
 		    memcmp(ckey, key, sizeof(key)) == 0)
 			n++;
 	return n;

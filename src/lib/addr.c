@@ -46,14 +46,9 @@ parse_fail(char *err, size_t errlen, int e, const char *fmt, ...)
 static int
 parse_port(const char *s, in_port_t *port)
 {
-	char *end;
 	long v;
 
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > 65535)
+	if ((v = os_decimal(s, 65535)) == -1)
 		return -1;
 	*port = htons((in_port_t)v);
 	return 0;
