@@ -14,3 +14,8 @@ contrib_examples_forking_tcp_server_SOURCES = contrib/examples/forking-tcp-serve
 contrib_examples_forking_tcp_server_LDADD = libsockserv.la
 contrib_examples_threading_udp_server_SOURCES = contrib/examples/threading-udp-server.c
 contrib_examples_threading_udp_server_LDADD = libsockserv.la
+
+# What a user of the installed library does: build the examples with
+# nothing but pkg-config (and a module with sockserv-module.pc).
+TESTS += contrib/check-pkgconfig.sh
+dist_check_SCRIPTS += contrib/check-pkgconfig.sh
