@@ -1,5 +1,12 @@
-# contrib/examples: small programs showing how libsockserv reads.  Built,
-# not installed; each takes its address URL as argv[1].
+# contrib/examples: small programs showing how libsockserv reads; each
+# takes its address URL as argv[1].  Built here; their sources are
+# installed in $(docdir)/examples.
+examplesdir = $(docdir)/examples
+dist_examples_DATA = \
+	contrib/examples/echo-server.c \
+	contrib/examples/upper-server.c \
+	contrib/examples/forking-tcp-server.c \
+	contrib/examples/threading-udp-server.c
 noinst_PROGRAMS += \
 	contrib/examples/echo-server \
 	contrib/examples/upper-server \
