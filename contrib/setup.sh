@@ -1,13 +1,15 @@
 #!/bin/sh
 # contrib/setup.sh -- the README's quick start in one place.
 #
-#   sh contrib/setup.sh          install what is missing, build in _build/
+#   sh contrib/setup.sh          install what is missing, build in _build/,
+#                                make the example config's xfer root
 #   sh contrib/setup.sh check    ... then run the whole test suite, once on
 #                                the plain build and once on a build with
 #                                -fsanitize=address,undefined (_build-san/)
 #
 # It installs Debian packages with apt-get (as root, or through sudo) only
-# when one is missing, so a second run touches nothing.
+# when one is missing, so a second run touches nothing.  Every build is
+# out of tree; a tree configured in place is cleaned first.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -16,7 +18,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 pkgs="autoconf automake libtool pkg-config make gcc check libconfuse-dev
 libcap-dev zlib1g-dev libcap2-bin python3 socat netcat-openbsd procps util-linux
-valgrind clang-format"
+valgrind clang-format mandoc logrotate"
 
 missing=
 for p in $pkgs; do
@@ -34,6 +36,13 @@ fi
 
 [ -x configure ] || autoreconf -fi
 
+# A tree configured in place (./configure run here) makes every build
+# directory refuse to configure: undo it, it holds only generated files.
+if [ -f config.status ]; then
+	echo "setup: the source tree is configured in place; make distclean"
+	make -s distclean >/dev/null
+fi
+
 # build DIR [configure args]: configure once, then make.
 build() {
 	dir=$1; shift
@@ -43,6 +52,13 @@ build() {
 }
 
 build _build
+
+# The root of the example config's file store (etc/sockserv.conf): the
+# daemon refuses to start without it.
+xfer_root=/tmp/sockserv-files
+[ -d "$xfer_root" ] || mkdir -m 700 "$xfer_root"
+[ -O "$xfer_root" ] || echo "setup: warning: $xfer_root is not yours" >&2
+
 [ "${1:-}" = check ] || exit 0
 
 status=0

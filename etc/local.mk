@@ -26,8 +26,22 @@ systemdunitdir = $(prefix)/lib/systemd/system
 systemdunit_DATA = etc/sockservd.service
 CLEANFILES += etc/sockservd.service
 etc/sockservd.service: $(srcdir)/etc/sockservd.service.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) etc && sed \
-	    -e 's|@sbindir[@]|$(sbindir)|g' \
-	    -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
-	    -e 's|@runstatedir[@]|$(runstatedir)|g' \
-	    $(srcdir)/etc/sockservd.service.in > $@
+	$(AM_V_GEN)$(MKDIR_P) etc && \
+	    $(etc_subst) $(srcdir)/etc/sockservd.service.in > $@
+
+# The installed paths, substituted into a template (configure leaves
+# them as make variables, so make does it).
+etc_subst = sed \
+	-e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g'
+
+# logrotate(8) for a file log, with the installed paths substituted.
+logrotatedir = $(sysconfdir)/logrotate.d
+logrotate_DATA = etc/logrotate.d/sockserv
+EXTRA_DIST += etc/logrotate.d/sockserv.in
+CLEANFILES += etc/logrotate.d/sockserv
+etc/logrotate.d/sockserv: $(srcdir)/etc/logrotate.d/sockserv.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/logrotate.d && \
+	    $(etc_subst) $(srcdir)/etc/logrotate.d/sockserv.in > $@

@@ -22,6 +22,9 @@ libsockserv_la_LDFLAGS = -version-info 2:0:2 -export-symbols-regex '^sockserv_' 
 include_HEADERS += src/include/sockserv.h
 sockservincludedir = $(includedir)/sockserv
 sockservinclude_HEADERS = src/include/sockserv/module.h
-pkgconfig_DATA += src/lib/libsockserv.pc
-DISTCLEANFILES += src/lib/libsockserv.pc
-EXTRA_DIST += src/lib/libsockserv.pc.in
+# libsockserv.pc for library users; sockserv-module.pc for module authors,
+# whose <sockserv/module.h> declares libConfuse option tables (the library
+# itself links no libConfuse, so libsockserv.pc does not require it).
+pkgconfig_DATA += src/lib/libsockserv.pc src/lib/sockserv-module.pc
+DISTCLEANFILES += src/lib/libsockserv.pc src/lib/sockserv-module.pc
+EXTRA_DIST += src/lib/libsockserv.pc.in src/lib/sockserv-module.pc.in

@@ -22,6 +22,7 @@ E2E_DAEMON_TESTS = \
 	tests/e2e/t-daemon-mode.sh \
 	tests/e2e/t-daemon-detach.sh \
 	tests/e2e/t-log-reopen.sh \
+	tests/e2e/t-logrotate.sh \
 	tests/e2e/t-valgrind-reload.sh
 
 TESTS += $(E2E_DAEMON_TESTS)
