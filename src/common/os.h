@@ -1,7 +1,8 @@
 /*
  * os.h -- the few system interfaces every part of the tree reads the same
- * way: the monotonic clock, pidfd_open(2), a thread's children, and
- * strtol(3) held to a plain bounded decimal.
+ * way: the monotonic clock, pidfd_open(2), a thread's children,
+ * strtol(3) held to a plain bounded decimal, and closing descriptors in
+ * runs.
  *
  * The library, the daemon and the bundled modules each need them, and
  * each had its own copy.  They live here, header-only, because the
@@ -103,6 +104,48 @@ os_decimal(const char *s, long max)
 	if (errno != 0 || *end != '\0' || v > max)
 		return -1;
 	return v;
+}
+
+/*
+ * Descriptors a forked child closes, gathered into runs of consecutive
+ * numbers, each closed with one close_range(2): the daemon's fork path
+ * pays a syscall per run, not per descriptor (listeners bound one after
+ * another are one run however many services there are).  Add the
+ * descriptors in any order (a number that does not extend the run
+ * flushes it), then flush.  Only descriptors added are ever closed.
+ */
+struct os_fdrun {
+	int	lo, hi;		/* hi == -1: empty */
+};
+#define OS_FDRUN_INIT	{ -1, -1 }
+
+static inline void
+os_fdrun_flush(struct os_fdrun *r)
+{
+	int	fd;
+
+	if (r->hi < 0)
+		return;
+	if (r->lo == r->hi ||
+	    close_range((unsigned)r->lo, (unsigned)r->hi, 0) == -1)
+		for (fd = r->lo; fd <= r->hi; fd++)
+			(void)close(fd);
+	r->lo = r->hi = -1;
+}
+
+static inline void
+os_fdrun_add(struct os_fdrun *r, int fd)
+{
+	if (fd < 0)
+		return;
+	if (r->hi >= 0 && fd == r->hi + 1)
+		r->hi = fd;
+	else if (r->hi >= 0 && fd == r->lo - 1)
+		r->lo = fd;
+	else {
+		os_fdrun_flush(r);
+		r->lo = r->hi = fd;
+	}
 }
 
 #endif /* SOCKSERV_OS_H */

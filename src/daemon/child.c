@@ -196,17 +196,26 @@ child_before_fork(void)
 		child_spare_fds_sync();
 }
 
-/* The spares' master ends are read from child_spare_fds, never the arena. */
+/*
+ * In a child, first thing: close what the master holds (listeners, the
+ * signalfd, the spares' ends, the pidfile), in runs of consecutive
+ * numbers, a close_range(2) each (os.h): a connection's child pays one
+ * syscall here, not one per descriptor.  The spares' master ends are
+ * read from child_spare_fds, never the arena.
+ */
 void
 child_close_master(const struct service *keep_svc, int keep_fd)
 {
-	size_t	 i;
+	struct os_fdrun	 run = OS_FDRUN_INIT;
+	size_t		 i;
 
-	listener_child_close(keep_svc, keep_fd);
+	signal_close_child(&run);
+	listener_child_close(keep_svc, keep_fd, &run);
 	/* Else a spare would not see EOF when the master lets it go. */
 	for (i = 0; i < child_nspare_fds; i++)
-		(void)close(child_spare_fds[i]);
-	daemonize_child();
+		os_fdrun_add(&run, child_spare_fds[i]);
+	daemonize_child(&run);
+	os_fdrun_flush(&run);
 }
 
 /* ------------------------------------------------------------ children */

@@ -360,18 +360,15 @@ daemonize_pidfile_remove(void)
 }
 
 /*
- * In a forked child: drop the master's pidfile descriptor (the file
- * stays) and its end of the readiness pipe, so that a master dying
- * before it is ready still gives its launcher EOF.
+ * In a forked child: add to what run closes the master's pidfile
+ * descriptors (the file stays) and its end of the readiness pipe, so that
+ * a master dying before it is ready still gives its launcher EOF.
+ * Closed, not reset: a child writing a variable costs it a fault.
  */
 void
-daemonize_child(void)
+daemonize_child(struct os_fdrun *run)
 {
-	/* Closed, not reset: a child writing a variable costs it a fault. */
-	if (ready_fd != -1)
-		(void)close(ready_fd);
-	if (pidfile_fd != -1)
-		(void)close(pidfile_fd);
-	if (pidfile_dirfd != -1)
-		(void)close(pidfile_dirfd);
+	os_fdrun_add(run, ready_fd);
+	os_fdrun_add(run, pidfile_fd);
+	os_fdrun_add(run, pidfile_dirfd);
 }

@@ -307,21 +307,22 @@ listener_close_all(void)
 }
 
 /*
- * In a forked child: close every listener but keep_svc's or keep_fd.  The
+ * In a forked child: add every listener but keep_svc's or keep_fd to the
+ * descriptors run closes.  The
  * records are left as they are: the child never looks at them again, and
  * each page it wrote would be a copy-on-write fault.
  */
 void
-listener_child_close(const struct service *keep_svc, int keep_fd)
+listener_child_close(const struct service *keep_svc, int keep_fd,
+    struct os_fdrun *run)
 {
 	struct listener	*l;
 
 	TAILQ_FOREACH(l, &listener_all, entry) {
-		if (l->dirfd != -1)
-			(void)close(l->dirfd);
+		os_fdrun_add(run, l->dirfd);
 		if (l->fd == -1 || l->fd == keep_fd ||
 		    (keep_svc != NULL && l->svc == keep_svc))
 			continue;
-		(void)close(l->fd);
+		os_fdrun_add(run, l->fd);
 	}
 }

@@ -68,6 +68,13 @@ static uid_t	priv_self_uid;
 static gid_t	priv_self_gid;
 static bool	priv_self_caps = true;
 static cap_t	priv_empty;
+/*
+ * Set once the master has cleared its ambient set and set no_new_privs
+ * on itself (priv_note_self): both are inherited through fork and only
+ * ever cleared/kept by the kernel, so a child has nothing left to do
+ * there (three syscalls a connection in fork mode).
+ */
+static bool	priv_master_clean;
 
 /* The identity svc runs as, relative to the current process's. */
 static void
@@ -282,7 +289,7 @@ priv_caps_apply(cap_t want, bool verify)
 
 	if (cap_set_proc(want) == -1)
 		log_warn("cannot set capabilities (cap_set_proc)");
-	else if (priv_ambient_clear() == -1)
+	else if (!priv_master_clean && priv_ambient_clear() == -1)
 		log_warn("cannot clear the ambient capability set");
 	else if (!verify)
 		rc = 0;
@@ -443,6 +450,20 @@ priv_note_self(void)
 		priv_self_caps = cap_compare(caps, priv_empty) != 0;
 		cap_free(caps);
 	}
+	/*
+	 * The master never execs and never raises an ambient capability:
+	 * both settings cost it nothing, and every child inherits them.
+	 */
+	if (priv_ambient_clear() == -1) {
+		log_warn("cannot clear the ambient capability set");
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1 ||
+	    prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) != 1) {
+		log_warn("prctl(PR_SET_NO_NEW_PRIVS)");
+		return -1;
+	}
+	priv_master_clean = true;
 	return 0;
 }
 
@@ -529,8 +550,9 @@ priv_drop_child(const struct service *svc)
 		log_warnx("service %s: cannot drop capabilities", svc->name);
 		return -1;
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1 ||
-	    prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) != 1) {
+	if (!priv_master_clean &&
+	    (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1 ||
+	    prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) != 1)) {
 		log_warn("service %s: prctl(PR_SET_NO_NEW_PRIVS)", svc->name);
 		return -1;
 	}

@@ -110,21 +110,22 @@ signal_drain(void)
 }
 
 /*
- * In a forked process: close the master's signalfd.  Nothing else: a
- * fork-mode child serving one connection keeps the master's mask (see
- * worker_conn), and it writes no variable, since in fork mode this runs
- * once per connection and every page a child writes is a fault.
+ * In a forked process: add the master's signalfd to what run closes
+ * (child_close_master).  Nothing else: a fork-mode child serving one
+ * connection keeps the master's mask (see worker_conn), and it writes no
+ * variable, since in fork mode this runs once per connection and every
+ * page a child writes is a fault.
  */
 void
-signal_close_child(void)
+signal_close_child(struct os_fdrun *run)
 {
-	if (signal_fd != -1)
-		(void)close(signal_fd);
+	os_fdrun_add(run, signal_fd);
 }
 
 /*
  * In a forked process that has installed its own handlers: SIGPIPE back
- * to its default, the signalfd closed, nothing blocked.  A signal that
+ * to its default, nothing blocked (child_close_master closed the
+ * signalfd).  A signal that
  * arrived since the fork is delivered now.
  */
 void
@@ -135,6 +136,5 @@ signal_reset_child(void)
 
 	memset(&sa, 0, sizeof(sa));	/* SIG_DFL, empty sa_mask */
 	(void)sigaction(SIGPIPE, &sa, NULL);
-	signal_close_child();
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -361,7 +361,7 @@ void	 arena_code_advise(int advice);
 int	signal_init(void);	/* block, open the signalfd; returns it */
 unsigned signal_drain(void);	/* read what came: SIGNAL_* bits */
 void	signal_reset_child(void);	/* in a child, after its handlers */
-void	signal_close_child(void);	/* in a child: only the signalfd */
+void	signal_close_child(struct os_fdrun *run); /* child_close_master */
 
 /* -------------------------------------------------------- daemonize.c */
 
@@ -375,8 +375,8 @@ void	daemonize_fail(int status);	/* tell it: failed with status */
 /* EPERM: a refused location (safefile.c); EAGAIN: another instance. */
 int	daemonize_pidfile_open(const char *path);
 void	daemonize_pidfile_remove(void);
-void	daemonize_child(void);	/* in a forked child: close the pidfile and
-				   readiness fds, never remove the file */
+void	daemonize_child(struct os_fdrun *run); /* the pidfile and readiness
+				   fds, for child_close_master to close */
 
 /* ----------------------------------------------------------- fault.c */
 
@@ -450,7 +450,8 @@ void	listener_close_all(void);	/* socket files removed */
  * none).  The records stay as they are: each page a child wrote would be
  * a copy-on-write fault.
  */
-void	listener_child_close(const struct service *keep_svc, int keep_fd);
+void	listener_child_close(const struct service *keep_svc, int keep_fd,
+	    struct os_fdrun *run);
 
 /* ---------------------------------------------------------- master.c */
 

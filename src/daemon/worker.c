@@ -314,7 +314,6 @@ worker_conn_setup(struct service *svc, struct sockserv_server *srv)
 {
 	void	*state;
 
-	signal_close_child();
 	w_svc = svc;
 	state = worker_module_init(svc);
 	if (state != NULL)
