@@ -5,9 +5,10 @@
 #
 # Prints one table row per figure (doc/performance.md, "Cost as work
 # grows"):
-#   * `sockservd -t' time, start-up, reload time and the master's
-#     resident size with 1, 100 and 1,000 services (fork mode: the master's
-#     own cost, no worker per service);
+#   * `sockservd -t' time, start-up, reload time, the master's resident
+#     size and the connection rate of one service (W1c1) with 1, 100 and
+#     1,000 services (fork mode: the master's own cost, no worker per
+#     service);
 #   * memory per idle connection in thread and prefork modes: the summed
 #     proportional set size (Pss) of every daemon process, before and after
 #     K clients connect and stay idle, divided by K;
@@ -113,6 +114,9 @@ pss_kib() {
 	echo "$sum"
 }
 
+# More processes in the daemon's session than n workers (the master too).
+pool_up() { [ "$(pgrep -c -s "$daemon_pid")" -gt "$1" ]; }
+
 reloaded() { [ "$(grep -c 'reloaded' "$work/log")" -ge "$1" ]; }
 
 row() { printf '| %s | %s |\n' "$1" "$2"; }
@@ -137,6 +141,9 @@ services() {
 	rss1=$(rss_kib "$daemon_pid")
 	row "reload, $n services" "$((t1 - t0)) ms"
 	row "master RSS, $n services (start / after reload)" "$rss0 / $rss1 KiB"
+	row "fork mode, $n services: W1c1 on one of them" "$(taskset -c 1 \
+	    "$loadgen" --mode conn --concurrency 1 --duration 2 \
+	    "127.0.0.1:$base" | tr ' ' '\n' | awk -F= '/^ops_per_s/ { print $2 }') conn/s"
 	stop_daemon
 }
 
@@ -183,7 +190,7 @@ latency() {
 	max_spare = $w
 "
 	start_daemon
-	wait_for 120 test "$(pgrep -c -s "$daemon_pid")" -gt "$w"
+	wait_for 120 pool_up "$w"
 	out=$(taskset -c 1 "$loadgen" --mode conn --concurrency 1 --rate 200 \
 	    --duration 3 "127.0.0.1:$base")
 	row "prefork, $w workers: accept latency p50 / p99 (200 conn/s)" \
@@ -204,3 +211,4 @@ else
 	idle thread 200; idle prefork 200
 	latency 16; latency 1000
 fi
+echo "(contrib/bench/scale.sh, $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg))"
