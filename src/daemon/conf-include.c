@@ -90,11 +90,13 @@ static char *
 inc_read(const char *path, int at, struct stat *st, size_t *lenp)
 {
 	char err[512], *buf = NULL;
+	const char *why = NULL;
 	ssize_t n;
 	size_t len = 0;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* Not blocking: a FIFO put in a conf.d must not hang a reload. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		goto fail;
 	if (trust_strict() &&
 	    trust_check_file(fd, path, false, err, sizeof(err)) == -1) {
@@ -108,6 +110,10 @@ inc_read(const char *path, int at, struct stat *st, size_t *lenp)
 	}
 	if (fstat(fd, st) == -1)
 		goto fail;
+	if (!S_ISREG(st->st_mode)) {
+		why = "not a regular file";
+		goto fail;
+	}
 	if (st->st_size > CONF_MAXSIZE) {
 		errno = EFBIG;
 		goto fail;
@@ -127,10 +133,12 @@ inc_read(const char *path, int at, struct stat *st, size_t *lenp)
 	*lenp = len;
 	return buf;
 fail:
+	if (why == NULL)
+		why = strerror(errno);
 	if (at == 0)
-		conf_msg_error(0, "%s", strerror(errno));
+		conf_msg_error(0, "%s", why);
 	else
-		conf_msg_error(at, "include %s: %s", path, strerror(errno));
+		conf_msg_error(at, "include %s: %s", path, why);
 	free(buf);
 	if (fd != -1)
 		close(fd);

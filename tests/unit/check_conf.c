@@ -652,6 +652,13 @@ START_TEST(test_include_errors)
 	ck_assert_ptr_null(load("\n" ECHO_SERVICE "include \"a.inc\"\n"));
 	expect_at(a, 4, "unterminated string starting at line 4");
 
+	/* A FIFO in a conf.d neither blocks the load nor is read. */
+	snprintf(a, sizeof(a), "%s/fifo.conf", tmpdir);
+	ck_assert_int_eq(mkfifo(a, 0600), 0);
+	ck_assert_ptr_null(load("include \"*.conf\"\n"));
+	ck_assert_msg(strstr(captured, "fifo.conf: not a regular file") != NULL,
+	    "%s", captured);
+
 	/* An include is a directive, not a value or a block's title. */
 	expect_error(ECHO_SERVICE "log = include\n", 5, "log: expected");
 }
