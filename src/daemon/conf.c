@@ -366,12 +366,20 @@ conf_print(struct conf *conf, FILE *fp)
 {
 	struct service *svc;
 	unsigned int i, n = cfg_size(conf->cfg, "service");
+	const char *dir = conf_mod_dir(NULL);
+	char *abs = NULL;
 	cfg_t *sec;
+	int rc;
 
 	fprintf(fp, "# sockservd -T: the effective configuration, every "
 		    "default filled in\n");
-	if (cfg_getstr(conf->cfg, "module_dir") == NULL &&
-	    cfg_setstr(conf->cfg, "module_dir", conf_mod_dir(NULL)) != 0)
+	/* module_dir must be absolute; SOCKSERV_MODULE_DIR need not be. */
+	if (dir[0] != '/' && (abs = realpath(dir, NULL)) != NULL)
+		dir = abs;
+	rc = cfg_getstr(conf->cfg, "module_dir") != NULL ? 0 :
+	    cfg_setstr(conf->cfg, "module_dir", dir);
+	free(abs);
+	if (rc != 0)
 		return -1;
 	conf_keys_print_global(conf->cfg, fp);
 	for (i = 0; i < n; i++) {

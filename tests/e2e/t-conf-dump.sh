@@ -29,6 +29,15 @@ roundtrip "$T/example.conf" example
 grep -q 'max_file_size *= *1073741824' "$T/example.1" ||
     fail "example: xfer block not printed: $(cat "$T/example.1")"
 
+# A relative SOCKSERV_MODULE_DIR (the README's) is printed absolute:
+# module_dir must be, and the output must load from anywhere.
+(cd "$top_builddir" && SOCKSERV_MODULE_DIR=.libs "$SOCKSERVD" -T \
+    -c "$T/example.conf" >"$T/relative.1" 2>/dev/null) || fail "relative: -T"
+grep -q "^module_dir *= *\"/" "$T/relative.1" ||
+    fail "relative: module_dir not absolute: $(grep module_dir "$T/relative.1")"
+(cd / && "$SOCKSERVD" -t -c "$T/relative.1" >/dev/null 2>&1) ||
+    fail "relative: -T output refused"
+
 # The production configuration and its sockserv.d example, as installed
 # but for the user (which may not exist here).
 sed -e '/^user = /d' \
