@@ -8,6 +8,7 @@
 # is contrib/examples/sockserv.conf.
 noinst_DATA = etc/sockserv.conf
 EXTRA_DIST += etc/sockserv.conf.in etc/sockserv.d/echo.conf
+EXTRA_DIST += etc/sockservd.service.in
 CLEANFILES += etc/sockserv.conf
 etc/sockserv.conf: $(srcdir)/etc/sockserv.conf.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc && \
