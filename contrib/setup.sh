@@ -53,8 +53,8 @@ build() {
 
 build _build
 
-# The root of the example config's file store (etc/sockserv.conf): the
-# daemon refuses to start without it.
+# The root of the demo config's file store (contrib/examples/sockserv.conf):
+# the daemon refuses to start without it.
 xfer_root=/tmp/sockserv-files
 [ -d "$xfer_root" ] || mkdir -m 700 "$xfer_root"
 [ -O "$xfer_root" ] || echo "setup: warning: $xfer_root is not yours" >&2

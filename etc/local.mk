@@ -1,25 +1,40 @@
-# The example configuration and the systemd unit.
+# The configuration: the production sockserv.conf (the installed paths
+# substituted) and sockserv.d/, where each service has a file, installed
+# with a disabled example.
 #
-# The example config is installed only where none exists yet, so an
-# upgrade never overwrites an administrator's file; uninstall removes it
-# only while it is still the unmodified example.
-dist_noinst_DATA += etc/sockserv.conf
+# Each is installed only where none exists yet, so an upgrade never
+# overwrites an administrator's file; uninstall removes one only while
+# it is still the unmodified original.  The loopback demo configuration
+# is contrib/examples/sockserv.conf.
+noinst_DATA = etc/sockserv.conf
+EXTRA_DIST += etc/sockserv.conf.in etc/sockserv.d/echo.conf
 EXTRA_DIST += etc/sockservd.service.in
+CLEANFILES += etc/sockserv.conf
+etc/sockserv.conf: $(srcdir)/etc/sockserv.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc && \
+	    $(etc_subst) $(srcdir)/etc/sockserv.conf.in > $@
 
-install-data-local: install-example-conf
-install-example-conf:
-	$(MKDIR_P) '$(DESTDIR)$(sysconfdir)'
-	@if test -f '$(DESTDIR)$(sysconfdir)/sockserv.conf'; then \
-	  echo "keeping existing $(DESTDIR)$(sysconfdir)/sockserv.conf"; \
-	else \
-	  $(INSTALL_DATA) '$(srcdir)/etc/sockserv.conf' \
-	    '$(DESTDIR)$(sysconfdir)/sockserv.conf'; \
-	fi
+# conf_files: each installed file, as SOURCE:DESTINATION.
+conf_files = etc/sockserv.conf:sockserv.conf \
+	$(srcdir)/etc/sockserv.d/echo.conf:sockserv.d/echo.conf
+install-data-local: install-conf
+install-conf: etc/sockserv.conf
+	$(MKDIR_P) '$(DESTDIR)$(sysconfdir)/sockserv.d'
+	@for f in $(conf_files); do \
+	  src=$${f%%:*}; dst='$(DESTDIR)$(sysconfdir)'/$${f#*:}; \
+	  if test -f "$$dst"; then \
+	    echo "keeping existing $$dst"; \
+	  else \
+	    echo " $(INSTALL_DATA) $$src $$dst"; \
+	    $(INSTALL_DATA) "$$src" "$$dst" || exit 1; \
+	  fi; \
+	done
 uninstall-local:
-	@if cmp -s '$(srcdir)/etc/sockserv.conf' \
-	    '$(DESTDIR)$(sysconfdir)/sockserv.conf'; then \
-	  rm -f '$(DESTDIR)$(sysconfdir)/sockserv.conf'; \
-	fi
+	@for f in $(conf_files); do \
+	  src=$${f%%:*}; dst='$(DESTDIR)$(sysconfdir)'/$${f#*:}; \
+	  if cmp -s "$$src" "$$dst"; then rm -f "$$dst"; fi; \
+	done
+	-rmdir '$(DESTDIR)$(sysconfdir)/sockserv.d' 2>/dev/null
 
 # The systemd unit, with the installed paths substituted.
 systemdunitdir = $(prefix)/lib/systemd/system

@@ -1,8 +1,11 @@
 # contrib/examples: small programs showing how libsockserv reads; each
 # takes its address URL as argv[1].  Built here; their sources are
-# installed in $(docdir)/examples.
+# installed in $(docdir)/examples, with sockserv.conf, the demo
+# configuration of every bundled module on the loopback interface (the
+# README's quick start).
 examplesdir = $(docdir)/examples
 dist_examples_DATA = \
+	contrib/examples/sockserv.conf \
 	contrib/examples/echo-server.c \
 	contrib/examples/upper-server.c \
 	contrib/examples/forking-tcp-server.c \

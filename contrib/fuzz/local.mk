@@ -5,6 +5,7 @@
 # every `make check' over contrib/fuzz/corpus-*/.  The fuzzers themselves
 # are built only with --enable-fuzzing and clang; see contrib/fuzz/README.
 FUZZ_CONF_SOURCES = src/daemon/log.c src/daemon/conf.c src/daemon/conf-keys.c \
+	src/daemon/conf-include.c \
 	src/daemon/conf-mod.c src/daemon/conf-msg.c src/daemon/conf-scan.c \
 	src/daemon/module.c src/daemon/trust.c src/daemon/safefile.c src/daemon/acl.c \
 	src/daemon/sockservd.h

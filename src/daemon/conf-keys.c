@@ -394,6 +394,7 @@ static const struct conf_key conf_keys_global[] = {
 };
 
 static const struct conf_key conf_keys_service[] = {
+	KEY_BOOL("enabled", true, SERVICE(enabled)),	/* conf.c sets aside */
 	KEY_STR("user", NULL, conf_key_service_identity), /* and group */
 	KEY_STR("group", NULL, NULL),			/* with user */
 	KEY_LIST("listen", conf_key_listen),
@@ -599,6 +600,30 @@ conf_keys_build_global(struct conf *conf)
 {
 	conf_keys_build(conf_keys_global, NKEYS(conf_keys_global), conf, NULL,
 	    conf->cfg);
+}
+
+/* Each row's key of sec as `key = value', or a comment when not set. */
+static void
+conf_keys_print(const struct conf_key *keys, size_t n, cfg_t *sec, FILE *fp,
+    int indent)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cfg_opt_print_indent(cfg_getopt(sec, keys[i].name), fp, indent);
+}
+
+void
+conf_keys_print_global(cfg_t *cfg, FILE *fp)
+{
+	conf_keys_print(conf_keys_global, NKEYS(conf_keys_global), cfg, fp, 0);
+}
+
+void
+conf_keys_print_service(cfg_t *sec, FILE *fp)
+{
+	conf_keys_print(
+	    conf_keys_service, NKEYS(conf_keys_service), sec, fp, 1);
 }
 
 void

@@ -186,8 +186,8 @@ conf_mod_report(void)
 }
 
 /* The directory for `module = NAME': config, environment, build default. */
-static const char *
-conf_module_dir(const char *configured)
+const char *
+conf_mod_dir(const char *configured)
 {
 	const char *env;
 
@@ -237,7 +237,7 @@ conf_pass1(const char *buf, size_t len)
 	(void)conf_msg_parse(cfg, buf, len);
 	conf_msg_quiet(false);
 
-	dir = conf_module_dir(cfg_getstr(cfg, "module_dir"));
+	dir = conf_mod_dir(cfg_getstr(cfg, "module_dir"));
 	conf_cand_scan(dir);
 	n = cfg_size(cfg, "service");
 	for (i = 0; i < n; i++) {
@@ -255,7 +255,7 @@ conf_mod_pass1(const char *buf, size_t len)
 {
 	int round;
 
-	conf_cand_scan(conf_module_dir(NULL));
+	conf_cand_scan(conf_mod_dir(NULL));
 	for (round = 0; round < CONF_PASSES; round++)
 		if (!conf_pass1(buf, len))
 			break;

@@ -11,11 +11,17 @@
  * each service is defined (or redefined, an error).  Checks made after
  * parsing ask conf_msg_line() for the line to name.
  *
+ * Those lines are lines of the text libConfuse parses, in which
+ * conf-include.c has put the included files in place of their include
+ * directives; conf_msg_file() records where each file's lines start, and
+ * a message is logged naming the file and the line in it.
+ *
  * The state is static, like the loader's: one load at a time, in the
  * master's main thread; conf_msg_reset() starts one.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +45,13 @@ struct conf_svcline {
 	int last;
 };
 
+/* From line `line' of the text on: file path, from its line fline on. */
+struct conf_seg {
+	int line;
+	char *path;
+	int fline;
+};
+
 /* A message held back so that all of them come out in line order. */
 struct conf_msg {
 	int line;
@@ -59,6 +72,8 @@ static struct {
 	unsigned int nservices;
 	struct conf_msg *msgs;
 	size_t nmsgs;
+	struct conf_seg *segs;
+	size_t nsegs;
 } cx;
 
 /* Forget the last load's lines and counts; messages now name path. */
@@ -71,6 +86,9 @@ conf_msg_reset(const char *path)
 		free(cx.svcs[i].title);
 	free(cx.svcs);
 	free(cx.lines);
+	for (i = 0; i < cx.nsegs; i++)
+		free(cx.segs[i].path);
+	free(cx.segs);
 	memset(&cx, 0, sizeof(cx));
 	cx.path = path;
 }
@@ -109,6 +127,71 @@ conf_msg_errors(void)
 	return cx.errors;
 }
 
+/* ---------------------------------------------------------------- files */
+
+void
+conf_msg_file(int line, const char *path, int fline)
+{
+	struct conf_seg *p;
+
+	p = reallocarray(cx.segs, cx.nsegs + 1, sizeof(*p));
+	if (p == NULL)
+		return; /* the lines are named in the wrong file */
+	cx.segs = p;
+	if ((p[cx.nsegs].path = strdup(path)) == NULL)
+		return;
+	p[cx.nsegs].line = line;
+	p[cx.nsegs++].fline = fline;
+}
+
+/* The file and its line of line `line' of the text. */
+static const char *
+conf_msg_locate(int line, int *fline)
+{
+	const struct conf_seg *sg = NULL;
+	size_t i;
+
+	for (i = 0; i < cx.nsegs && cx.segs[i].line <= line; i++)
+		sg = &cx.segs[i];
+	if (sg == NULL || line <= 0) {
+		*fline = line;
+		return cx.path;
+	}
+	*fline = sg->fline + (line - sg->line);
+	return sg->path;
+}
+
+const char *
+conf_msg_where(int at, int line)
+{
+	static char buf[PATH_MAX + 32];
+	const char *file, *here;
+	int fline, unused;
+
+	file = conf_msg_locate(line, &fline);
+	here = conf_msg_locate(at, &unused);
+	if (strcmp(file, here) == 0)
+		snprintf(buf, sizeof(buf), "line %d", fline);
+	else
+		snprintf(buf, sizeof(buf), "%s:%d", file, fline);
+	return buf;
+}
+
+/* Log `FILE:LINE: text' for line `line' of the text; 0: the whole file. */
+static void
+conf_msg_log(int line, const char *text)
+{
+	const char *file;
+	int fline;
+
+	if (line <= 0) {
+		log_warnx("%s: %s", cx.path, text);
+		return;
+	}
+	file = conf_msg_locate(line, &fline);
+	log_warnx("%s:%d: %s", file, fline, text);
+}
+
 /* ------------------------------------------------------------ reporting */
 
 /*
@@ -138,7 +221,7 @@ conf_vreport(bool error, int line, const char *fmt, va_list ap)
 			return;
 		}
 	}
-	log_warnx("%s:%d: %s", cx.path, line, msg); /* out of memory */
+	conf_msg_log(line, msg); /* out of memory */
 }
 
 /* Line order; messages about the whole file (line 0) last. */
@@ -162,11 +245,7 @@ conf_msg_flush(void)
 	if (cx.nmsgs > 1)
 		qsort(cx.msgs, cx.nmsgs, sizeof(*cx.msgs), conf_msg_cmp);
 	for (i = 0; i < cx.nmsgs; i++) {
-		if (cx.msgs[i].line > 0)
-			log_warnx("%s:%d: %s", cx.path, cx.msgs[i].line,
-			    cx.msgs[i].text);
-		else
-			log_warnx("%s: %s", cx.path, cx.msgs[i].text);
+		conf_msg_log(cx.msgs[i].line, cx.msgs[i].text);
 		free(cx.msgs[i].text);
 	}
 	free(cx.msgs);
@@ -366,6 +445,7 @@ conf_svc_closed(cfg_t *root, cfg_opt_t *opt)
 	struct conf_svcline *s;
 	unsigned int i, n = cfg_opt_size(opt);
 	cfg_t *sec;
+	int line;
 
 	if (n > cx.nservices) {
 		cx.nservices = n;
@@ -376,10 +456,9 @@ conf_svc_closed(cfg_t *root, cfg_opt_t *opt)
 		if (sec->line != root->line)
 			continue;
 		s = conf_svc_find(sec->title);
-		conf_msg_error(
-		    s != NULL && s->last != s->first ? s->last : root->line,
-		    "duplicate service %s (first defined at line %d)",
-		    sec->title, s != NULL ? s->first : 0);
+		line = s != NULL && s->last != s->first ? s->last : root->line;
+		conf_msg_error(line, "duplicate service %s (first defined at %s)",
+		    sec->title, conf_msg_where(line, s != NULL ? s->first : 0));
 		return;
 	}
 }

@@ -19,21 +19,27 @@
  * them: its lexer counts two lines too many for every comment, so every
  * later FILE:LINE was wrong, and its parser takes a comment inside a list
  * for an unexpected token.
+ *
+ * And it finds the `include "PATTERN"' directives (conf-include.c
+ * replaces them): the word include where a key may stand, followed by a
+ * quoted string that is not a block's title.
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockservd.h"
 
 #define SCAN_DEPTH 32 /* nested blocks and lists; ours go 3 deep */
 #define SCAN_NAME  64 /* bytes of a name quoted in a message */
+#define SCAN_WORD(kind) ((kind) == 'w' || (kind) == 's') /* or a string */
 
 /* The last tokens seen, to name a block: `service echo {', `listen = {'. */
 struct scan_tok {
-	char kind; /* 'w' word or string, '=' (or +=), 'o' other, 0 none */
+	char kind; /* 'w' word, 's' string, '=' (or +=), 'o' other, 0 none */
 	const char *s;
 	int len;
 };
@@ -51,6 +57,11 @@ struct scan {
 	int errline;
 	char *err;
 	size_t errlen;
+	char *text;
+	struct conf_scan_include pend; /* an include, unless a `{' follows */
+	bool pending;
+	struct conf_scan_include *incs;
+	size_t nincs;
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -65,9 +76,29 @@ scan_fail(struct scan *sc, int line, const char *fmt, ...)
 	return -1;
 }
 
+/* The include pending is one: keep it (on no memory, fail the scan). */
+static void
+scan_include_keep(struct scan *sc)
+{
+	struct conf_scan_include *p;
+
+	sc->pending = false;
+	p = reallocarray(sc->incs, sc->nincs + 1, sizeof(*p));
+	if (p == NULL) {
+		scan_fail(sc, sc->pend.line, "out of memory");
+		return;
+	}
+	sc->incs = p;
+	p[sc->nincs++] = sc->pend;
+}
+
 static void
 scan_push(struct scan *sc, char kind, const char *s, size_t len)
 {
+	if (sc->pending && kind == 'o' && *s == '{')
+		sc->pending = false; /* a block titled: `include "x" {' */
+	else if (sc->pending)
+		scan_include_keep(sc);
 	memmove(&sc->tok[1], &sc->tok[0], 2 * sizeof(sc->tok[0]));
 	sc->tok[0].kind = kind;
 	sc->tok[0].s = s;
@@ -148,9 +179,21 @@ scan_string(struct scan *sc)
 	if (sc->p == sc->end || *sc->p != q)
 		return scan_fail(
 		    sc, line, "unterminated string starting at line %d", line);
-	scan_push(sc, 'w', start, (size_t)(sc->p - start));
+	scan_push(sc, 's', start, (size_t)(sc->p - start));
 	sc->p++;
-	return 0;
+	/* `include "PATTERN"' where a key may stand: not a value, a title. */
+	if (sc->tok[1].kind == 'w' && sc->tok[1].len == 7 &&
+	    memcmp(sc->tok[1].s, "include", 7) == 0 &&
+	    sc->tok[2].kind != '=' &&
+	    (sc->depth == 0 || !sc->open[sc->depth - 1].list)) {
+		sc->pend.start = (size_t)(sc->tok[1].s - sc->text);
+		sc->pend.end = (size_t)(sc->p - sc->text);
+		sc->pend.pattern = (size_t)(start - sc->text);
+		sc->pend.len = (size_t)(sc->p - 1 - start);
+		sc->pend.line = sc->line;
+		sc->pending = true;
+	}
+	return sc->errline == 0 ? 0 : -1;
 }
 
 /* What opens here, for a message: block 'service echo', list 'listen'. */
@@ -166,14 +209,15 @@ scan_open(struct scan *sc)
 		    "blocks nested more than %d deep", SCAN_DEPTH);
 	sc->open[sc->depth].line = sc->line;
 	sc->open[sc->depth].list = t[0].kind == '=';
-	if (t[0].kind == '=' && t[1].kind == 'w')
+	if (t[0].kind == '=' && SCAN_WORD(t[1].kind))
 		snprintf(name, len, "list '%.*s'", t[1].len, t[1].s);
 	else if (t[0].kind == '=')
 		snprintf(name, len, "list");
-	else if (t[0].kind == 'w' && t[1].kind == 'w' && t[2].kind != '=')
+	else if (SCAN_WORD(t[0].kind) && SCAN_WORD(t[1].kind) &&
+	    t[2].kind != '=')
 		snprintf(name, len, "block '%.*s %.*s'", t[1].len, t[1].s,
 		    t[0].len, t[0].s);
-	else if (t[0].kind == 'w')
+	else if (SCAN_WORD(t[0].kind))
 		snprintf(name, len, "block '%.*s'", t[0].len, t[0].s);
 	else
 		snprintf(name, len, "block");
@@ -293,17 +337,20 @@ scan_next(struct scan *sc)
 
 /*
  * Check the text of a configuration file before it is parsed, and blank
- * its comments out.  Returns 0, or -1 with the line of the first mistake
- * in *line and a message in err.
+ * its comments out.  Returns 0 with its include directives in *incs (to
+ * free) and *nincs, or -1 with the line of the first mistake in *line and
+ * a message in err.
  */
 int
-conf_scan(char *buf, size_t len, int *line, char *err, size_t errlen)
+conf_scan(char *buf, size_t len, struct conf_scan_include **incs,
+    size_t *nincs, int *line, char *err, size_t errlen)
 {
 	struct scan sc = {.p = buf, .end = buf + len, .line = 1};
 	const char *nul, *s;
 
 	sc.err = err;
 	sc.errlen = errlen;
+	sc.text = buf;
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
 		for (s = buf; s < nul; s++)
 			sc.line += *s == '\n';
@@ -312,9 +359,17 @@ conf_scan(char *buf, size_t len, int *line, char *err, size_t errlen)
 	} else {
 		while (sc.p < sc.end && scan_next(&sc) == 0)
 			;
+		if (sc.errline == 0 && sc.pending)
+			scan_include_keep(&sc);
 		if (sc.errline == 0 && sc.depth > 0)
 			scan_unclosed(&sc);
 	}
 	*line = sc.errline;
-	return sc.errline == 0 ? 0 : -1;
+	if (sc.errline != 0) {
+		free(sc.incs);
+		return -1;
+	}
+	*incs = sc.incs;
+	*nincs = sc.nincs;
+	return 0;
 }

@@ -12,11 +12,12 @@
  *
  * The syntax is libConfuse's, and a load runs in this order:
  *
- * 1. conf_read() reads the file whole, once it is trusted (trust.c), and
- *    conf_scan() (conf-scan.c) checks the text for what libConfuse would
- *    misread or report far from its cause -- a NUL byte, a string,
- *    comment, block or list left open -- and blanks the comments out, so
- *    that libConfuse's line numbers are right.
+ * 1. conf_include_text() (conf-include.c) reads the file whole, once it
+ *    is trusted (trust.c), and every file it includes; conf_scan()
+ *    (conf-scan.c) checks each text for what libConfuse would misread or
+ *    report far from its cause -- a NUL byte, a string, comment, block or
+ *    list left open -- and blanks the comments out, so that libConfuse's
+ *    line numbers are right.
  *
  * 2. Pass 1 (conf-mod.c) learns each service's module and loads it: a
  *    module declares the options of its block, so the full schema is only
@@ -50,56 +51,6 @@
 #include <unistd.h>
 
 #include "sockservd.h"
-
-#define CONF_MAXSIZE (1024 * 1024) /* a config file larger is a mistake */
-
-/* Read the file whole, after checking that it may be trusted. */
-static char *
-conf_read(const char *path, size_t *lenp)
-{
-	struct stat st;
-	char err[512], *buf;
-	ssize_t n;
-	size_t len = 0;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		conf_msg_error(0, "%s", strerror(errno));
-		return NULL;
-	}
-	if (trust_strict() &&
-	    trust_check_file(fd, path, false, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		conf_msg_failed();
-		close(fd);
-		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || st.st_size > CONF_MAXSIZE) {
-		conf_msg_error(0, "%s", errno ? strerror(errno) : "file too large");
-		close(fd);
-		return NULL;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	while (len < (size_t)st.st_size &&
-	    (n = read(fd, buf + len, (size_t)st.st_size - len)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			conf_msg_error(0, "%s", strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-}
 
 /* Pass 2: the full schema, every error reported. */
 static cfg_t *
@@ -198,18 +149,22 @@ conf_check_addresses(struct conf *conf, struct service *b, cfg_t *sec)
 {
 	struct service *a;
 	size_t j;
-	int i;
+	int i, line;
 
 	for (j = 0; j < b->naddrs; j++) {
 		if (b->addrs[j].family == AF_UNSPEC)
 			continue;
 		if ((i = conf_addr_find(b, j, &b->addrs[j])) != -1) {
-			conf_msg_error(conf_msg_line(sec, "listen", j),
+			line = conf_msg_line(sec, "listen", j);
+			conf_msg_error(line,
 			    "service %s: duplicate address %s in listen "
-			    "(first at line %d)",
-			    b->name, b->urls[j], conf_msg_line(sec, "listen", i));
+			    "(first at %s)",
+			    b->name, b->urls[j],
+			    conf_msg_where(line, conf_msg_line(sec, "listen", i)));
 			continue;
 		}
+		if (!b->enabled)
+			continue; /* it may share an address it will not bind */
 		TAILQ_FOREACH(a, &conf->services, entry)
 		{
 			if (a == b)
@@ -232,14 +187,18 @@ conf_build(struct conf *conf)
 	cfg_t *sec;
 
 	conf_keys_build_global(conf);
-	if (n == 0)
-		conf_msg_error(0, "no service defined");
 	for (i = 0; i < n; i++) {
 		sec = cfg_getnsec(conf->cfg, "service", i);
-		if ((svc = conf_build_service(conf, sec)) == NULL)
+		if ((svc = conf_build_service(conf, sec)) == NULL) {
 			conf_msg_error(0, "%s", strerror(errno));
-		else
-			conf_check_addresses(conf, svc, sec);
+			continue;
+		}
+		conf_check_addresses(conf, svc, sec);
+		/* Checked like the others, but nothing else may see it. */
+		if (!svc->enabled) {
+			TAILQ_REMOVE(&conf->services, svc, entry);
+			TAILQ_INSERT_TAIL(&conf->disabled, svc, entry);
+		}
 	}
 }
 
@@ -253,6 +212,7 @@ conf_new(const char *path)
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return NULL;
 	TAILQ_INIT(&conf->services);
+	TAILQ_INIT(&conf->disabled);
 	conf->uid = (uid_t)-1;
 	conf->gid = (gid_t)-1;
 	conf->log_level = LOG_INFO;
@@ -272,19 +232,13 @@ struct conf *
 conf_load(const char *path)
 {
 	struct conf *conf = NULL;
-	char *buf, err[256];
+	char *buf;
 	size_t len = 0;
-	int line;
 
 	conf_mod_reset();
 	conf_msg_reset(path);
-	if ((buf = conf_read(path, &len)) == NULL)
+	if ((buf = conf_include_text(path, &len)) == NULL)
 		goto out;
-	/* libConfuse would misread what fails the scan: say only that. */
-	if (conf_scan(buf, len, &line, err, sizeof(err)) == -1) {
-		conf_msg_error(line, "%s", err);
-		goto out;
-	}
 	conf_mod_pass1(buf, len);
 	if ((conf = conf_new(path)) == NULL) {
 		conf_msg_error(0, "%s", strerror(errno));
@@ -326,6 +280,22 @@ conf_service_free(struct service *svc)
 	free(svc);
 }
 
+/* Take every service off list, keeping its module for later in mods. */
+static void
+conf_services_free(struct service_list *list, struct module **mods, size_t *n)
+{
+	struct service *svc;
+
+	while ((svc = TAILQ_FIRST(list)) != NULL) {
+		TAILQ_REMOVE(list, svc, entry);
+		if (mods != NULL)
+			mods[(*n)++] = svc->module;
+		else
+			module_close(svc->module);
+		conf_service_free(svc);
+	}
+}
+
 /*
  * Drop one reference; the last frees everything.  The parsed tree goes
  * before the modules: values in it may need module code to be freed.
@@ -341,16 +311,12 @@ conf_free(struct conf *conf)
 		return;
 	TAILQ_FOREACH(svc, &conf->services, entry)
 	n++;
+	TAILQ_FOREACH(svc, &conf->disabled, entry)
+	n++;
 	mods = calloc(n + 1, sizeof(*mods));
-	i = 0;
-	while ((svc = TAILQ_FIRST(&conf->services)) != NULL) {
-		TAILQ_REMOVE(&conf->services, svc, entry);
-		if (mods != NULL)
-			mods[i++] = svc->module;
-		else
-			module_close(svc->module);
-		conf_service_free(svc);
-	}
+	n = 0;
+	conf_services_free(&conf->services, mods, &n);
+	conf_services_free(&conf->disabled, mods, &n);
 	if (conf->cfg != NULL)
 		cfg_free(conf->cfg);
 	for (i = 0; mods != NULL && i < n; i++)
@@ -371,4 +337,61 @@ conf_mode_name(enum svc_mode mode)
 	if ((size_t)mode < sizeof(conf_keys_modes) / sizeof(conf_keys_modes[0]))
 		return conf_keys_modes[mode];
 	return "unknown";
+}
+
+/* The service titled name, enabled or not. */
+static struct service *
+conf_service_find(struct conf *conf, const char *name)
+{
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &conf->services, entry)
+	if (strcmp(svc->name, name) == 0)
+		return svc;
+	TAILQ_FOREACH(svc, &conf->disabled, entry)
+	if (strcmp(svc->name, name) == 0)
+		return svc;
+	return NULL;
+}
+
+/*
+ * sockservd -T: what a load made of the files, includes expanded, in
+ * the syntax of sockserv.conf(5), so that it loads again to the same.
+ * Every key is printed with its value or default (commented out when it
+ * has none), module_dir with the directory modules were found in, and
+ * each service's module block with that module's defaults.
+ */
+int
+conf_print(struct conf *conf, FILE *fp)
+{
+	struct service *svc;
+	unsigned int i, n = cfg_size(conf->cfg, "service");
+	const char *dir = conf_mod_dir(NULL);
+	char *abs = NULL;
+	cfg_t *sec;
+	int rc;
+
+	fprintf(fp, "# sockservd -T: the effective configuration, every "
+		    "default filled in\n");
+	/* module_dir must be absolute; SOCKSERV_MODULE_DIR need not be. */
+	if (dir[0] != '/' && (abs = realpath(dir, NULL)) != NULL)
+		dir = abs;
+	rc = cfg_getstr(conf->cfg, "module_dir") != NULL ? 0 :
+	    cfg_setstr(conf->cfg, "module_dir", dir);
+	free(abs);
+	if (rc != 0)
+		return -1;
+	conf_keys_print_global(conf->cfg, fp);
+	for (i = 0; i < n; i++) {
+		sec = cfg_getnsec(conf->cfg, "service", i);
+		if ((svc = conf_service_find(conf, cfg_title(sec))) == NULL)
+			continue;
+		fprintf(fp, "\nservice \"%s\" {\n", svc->name);
+		conf_keys_print_service(sec, fp);
+		if (svc->modopts != NULL)
+			cfg_opt_print_indent(
+			    cfg_getopt(sec, svc->module->desc->name), fp, 1);
+		fprintf(fp, "}\n");
+	}
+	return fflush(fp) == EOF || ferror(fp) ? -1 : 0;
 }

@@ -7,6 +7,7 @@ libsockservd_la_SOURCES = \
 	src/daemon/fault.c \
 	src/daemon/arena.c \
 	src/daemon/conf.c \
+	src/daemon/conf-include.c \
 	src/daemon/conf-keys.c \
 	src/daemon/conf-mod.c \
 	src/daemon/conf-msg.c \

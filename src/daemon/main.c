@@ -1,7 +1,7 @@
 /*
  * main.c -- sockservd's command line and start-up order.
  *
- * It owns the options (SPEC: -f -c -p -t -v -V -h) and the fixed order in
+ * It owns the options (SPEC: -f -c -p -t -T -v -V -h) and the fixed order in
  * which the daemon comes up: close what it inherited, parse the
  * configuration completely (nothing bound, nothing changed), check that
  * the privileges it asks for can be had, detach, take the pidfile, then
@@ -38,6 +38,7 @@ static const struct option main_longopts[] = {
 	{ "config",	 required_argument,	NULL, 'c' },
 	{ "pidfile",	 required_argument,	NULL, 'p' },
 	{ "test-config", no_argument,		NULL, 't' },
+	{ "dump-config", no_argument,		NULL, 'T' },
 	{ "verbose",	 no_argument,		NULL, 'v' },
 	{ "version",	 no_argument,		NULL, 'V' },
 	{ "help",	 no_argument,		NULL, 'h' },
@@ -48,11 +49,15 @@ static void
 main_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: sockservd [-f] [-c FILE] [-p PIDFILE] [-t] [-v] [-V] [-h]\n"
+	    "usage: sockservd [-f] [-c FILE] [-p PIDFILE] [-t | -T] [-v] [-V] "
+	    "[-h]\n"
 	    "  -f, --foreground      do not detach; log to stderr\n"
 	    "  -c, --config=FILE     configuration file (default %s)\n"
 	    "  -p, --pidfile=FILE    pidfile, overriding the configuration\n"
 	    "  -t, --test-config     check the configuration and exit\n"
+	    "  -T, --dump-config     check it, print it as it will run (every\n"
+	    "                        default filled in, includes expanded)\n"
+	    "                        and exit\n"
 	    "  -v, --verbose         more logging (repeatable)\n"
 	    "  -V, --version         print the version and exit\n"
 	    "  -h, --help            print this help and exit\n",
@@ -79,11 +84,11 @@ main_abspath(const char *path)
 }
 
 static void
-main_options(int argc, char *argv[], bool *test)
+main_options(int argc, char *argv[], int *test)
 {
 	int	 ch;
 
-	while ((ch = getopt_long(argc, argv, "fc:p:tvVh", main_longopts,
+	while ((ch = getopt_long(argc, argv, "fc:p:tTvVh", main_longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -96,7 +101,8 @@ main_options(int argc, char *argv[], bool *test)
 			opt_pidfile = optarg;
 			break;
 		case 't':
-			*test = true;
+		case 'T':
+			*test = ch;
 			break;
 		case 'v':
 			opt_verbose++;
@@ -153,7 +159,7 @@ main(int argc, char *argv[])
 {
 	struct conf		*conf;
 	struct master_opts	 mo;
-	bool			 test = false;
+	int			 test = 0;	/* 't' or 'T' */
 	int			 status;
 
 	main_options(argc, argv, &test);
@@ -169,8 +175,14 @@ main(int argc, char *argv[])
 
 	if ((conf = conf_load(opt_config)) == NULL)
 		return EXIT_CONFIG;
-	if (test) {
-		printf("configuration OK\n");
+	if (test == 'T' && conf_print(conf, stdout) == -1) {
+		log_warn("cannot print the configuration");
+		conf_free(conf);
+		return EXIT_OSERR;
+	}
+	if (test != 0) {
+		/* -T: stdout is the configuration alone. */
+		fprintf(test == 'T' ? stderr : stdout, "configuration OK\n");
 		conf_free(conf);
 		return 0;
 	}

@@ -435,6 +435,15 @@ master_trim(void)
 	(void)malloc_trim(0);
 }
 
+/* A configuration may enable no service: a fresh install, say. */
+static void
+master_idle_note(const struct conf *conf)
+{
+	if (TAILQ_EMPTY(&conf->services))
+		log_notice("no service enabled; idle until a reload "
+		    "enables one");
+}
+
 /*
  * SIGHUP: apply a new configuration atomically.  Nothing changes unless
  * it is valid and every new address is bound; then the new generation
@@ -470,6 +479,7 @@ master_reload(void)
 	listener_prune();
 	conf_free(old);		/* the master's reference */
 	log_notice("reloaded %s", master_opt.config);
+	master_idle_note(new);
 	master_notify("READY=1");
 	master_trim();
 }
@@ -704,6 +714,7 @@ master_run(struct conf *conf, const struct master_opts *opt)
 	daemonize_ready();
 	master_notify("READY=1");
 	log_notice("started, pid %ld", (long)getpid());
+	master_idle_note(conf);
 	master_trim();
 
 	while (master_turn())

@@ -167,6 +167,7 @@ enum svc_mode { MODE_FORK, MODE_PREFORK, MODE_THREAD, MODE_SYNC };
 
 struct service {
 	TAILQ_ENTRY(service)	 entry;
+	bool			 enabled;	/* false: checked, not run */
 	char			*name;
 	int			 line;		/* where it is defined */
 	char		       **urls;		/* listen, as written */
@@ -220,7 +221,8 @@ struct conf {
 						   with -f */
 	int			 log_level;	/* syslog priority */
 	int			 shutdown_timeout;
-	struct service_list	 services;
+	struct service_list	 services;	/* enabled */
+	struct service_list	 disabled;	/* enabled = false: for -T */
 	int			 refs;		/* its holders: see conf_free */
 };
 
@@ -243,6 +245,8 @@ struct conf	*conf_load(const char *path);
  */
 void		 conf_free(struct conf *conf);
 const char	*conf_mode_name(enum svc_mode mode);
+/* sockservd -T: conf in sockserv.conf(5) syntax, defaults filled in. */
+int		 conf_print(struct conf *conf, FILE *fp);
 
 /* ---------------------------------------------------------- conf-msg.c */
 
@@ -267,6 +271,10 @@ void	conf_msg_warning(int line, const char *fmt, ...)
 void	conf_msg_failed(void);	/* count an error logged by the caller */
 int	conf_msg_errors(void);	/* errors of this load so far */
 void	conf_msg_flush(void);
+/* From line `line' of the text on, it is file path's line fline on. */
+void	conf_msg_file(int line, const char *path, int fline);
+/* "line N" if line is in the same file as at, else "FILE:N". */
+const char *conf_msg_where(int at, int line);
 int	conf_msg_note(cfg_t *cfg, cfg_opt_t *opt);
 int	conf_msg_line(cfg_t *sec, const char *opt, unsigned int idx);
 int	conf_msg_line_or(cfg_t *sec, const char *opt, int fallback);
@@ -286,6 +294,8 @@ cfg_opt_t *conf_keys_root_opts(cfg_opt_t *service);	/* globals + it */
 void	 conf_keys_build_global(struct conf *conf);	/* from conf->cfg */
 void	 conf_keys_build_service(struct conf *conf, struct service *svc,
 	    cfg_t *sec);
+void	 conf_keys_print_global(cfg_t *cfg, FILE *fp);	/* for -T */
+void	 conf_keys_print_service(cfg_t *sec, FILE *fp);
 
 /* ---------------------------------------------------------- conf-mod.c */
 
@@ -302,17 +312,34 @@ cfg_opt_t *conf_mod_schema(void);		/* the service section */
 void	 conf_mod_schema_free(cfg_opt_t *svc);
 void	 conf_mod_build(struct service *svc, cfg_t *sec);
 void	 conf_mod_check(struct service *svc, cfg_t *sec);	/* module's own */
+const char *conf_mod_dir(const char *configured);	/* where NAME.so is */
 
 /* --------------------------------------------------------- conf-scan.c */
 
 /*
  * Check a configuration file's text before libConfuse parses it: no NUL
  * byte, every string closed on its line, every comment and block closed;
- * blank the comments out (newlines kept).  Returns 0, or -1 with the line
- * of the first mistake and a message.
+ * blank the comments out (newlines kept).  Returns 0 and the include
+ * directives found (an array to free), or -1 with the line of the first
+ * mistake and a message.
  */
-int		 conf_scan(char *buf, size_t len, int *line, char *err,
-		    size_t errlen);
+struct conf_scan_include {
+	size_t		 start, end;	/* the directive's bytes */
+	size_t		 pattern, len;	/* its string's, quotes excluded */
+	int		 line;		/* of its string */
+};
+int		 conf_scan(char *buf, size_t len,
+		    struct conf_scan_include **incs, size_t *nincs, int *line,
+		    char *err, size_t errlen);
+
+/* ------------------------------------------------------ conf-include.c */
+
+/*
+ * The text of the configuration at path with every include replaced by
+ * the files it names, each trusted and scanned, their lines told to
+ * conf-msg.c; NULL (errors reported) on any failure.  To free.
+ */
+char		*conf_include_text(const char *path, size_t *lenp);
 
 /* ------------------------------------------------------------ priv.c */
 

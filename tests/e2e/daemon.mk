@@ -6,6 +6,9 @@ EXTRA_DIST += tests/e2e/lib.sh
 E2E_DAEMON_TESTS = \
 	tests/e2e/t-modes-echo.sh \
 	tests/e2e/t-conf-errors.sh \
+	tests/e2e/t-conf-include.sh \
+	tests/e2e/t-conf-idle.sh \
+	tests/e2e/t-conf-dump.sh \
 	tests/e2e/t-fork-nozombie.sh \
 	tests/e2e/t-fork-ahead.sh \
 	tests/e2e/t-max-children.sh \

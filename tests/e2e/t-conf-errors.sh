@@ -3,7 +3,8 @@
 # (both at start-up and with -t) and names FILE:LINE with the right line; a
 # mistake in the text (NUL byte, open string, comment or block) is one
 # message at the line where it starts; a file with several errors reports
-# all of them; -t on a good config prints `configuration OK', exits 0 and
+# all of them, and one in an included file names that file; -t on a good
+# config (one without services too) prints `configuration OK', exits 0 and
 # binds nothing.
 . "$top_srcdir/tests/e2e/lib.sh"
 
@@ -112,15 +113,22 @@ check_bad bad-twice 6 notaport
 [ "$(wc -l <"$T/bad-twice-t.out")" = 2 ] ||
     fail "bad-twice: not exactly the two bad addresses: $(cat "$T/bad-twice-t.out")"
 
-# No service at all: 78, and the message names the file.
+# No service at all is no error (SPEC): -t passes; t-conf-idle runs it.
 echo 'log_level = "info"' >"$T/no-service.conf"
+out=$("$SOCKSERVD" -t -c "$T/no-service.conf" 2>&1) ||
+    fail "no service: -t refused it: $out"
+
+# A mistake in an included file names that file and its line there.
+printf '# 1\n\n' >"$T/inc.conf"
+svc "$L" 'module = "echo"' 'bogus_key = 1' >>"$T/inc.conf"
+printf '# 1\ninclude "inc.conf"\n' >"$T/including.conf"
 for how in -t -f; do
 	rc=0
-	timeout 20 "$SOCKSERVD" "$how" -c "$T/no-service.conf" -p "$T/ns.pid" \
-	    >"$T/ns.out" 2>&1 || rc=$?
-	[ "$rc" = 78 ] || fail "no service ($how): exit $rc, expected 78"
-	grep -qF "$T/no-service.conf" "$T/ns.out" ||
-	    fail "no service ($how): file not named: $(cat "$T/ns.out")"
+	timeout 20 "$SOCKSERVD" "$how" -c "$T/including.conf" -p "$T/inc.pid" \
+	    >"$T/inc.out" 2>&1 || rc=$?
+	[ "$rc" = 78 ] || fail "include ($how): exit $rc, expected 78"
+	grep -qF "$T/inc.conf:6: unknown key 'bogus_key'" "$T/inc.out" ||
+	    fail "include ($how): included file:line not named: $(cat "$T/inc.out")"
 done
 
 # Several errors in one file: every one is reported with its line.

@@ -498,10 +498,190 @@ START_TEST(test_block_wrong_module)
 }
 END_TEST
 
+/* No service enabled is a valid configuration: the daemon idles. */
 START_TEST(test_no_service)
 {
-	expect_error("log_level = \"info\"\n", 0, "no service defined");
-	expect_error("", 0, "no service defined");
+	const char *texts[] = {"log_level = \"info\"\n", "",
+	    "service s {\n  enabled = false\n  listen = "
+	    "\"tcp://127.0.0.1:7007\"\n  module = \"echo\"\n}\n"};
+	struct conf *conf;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		conf = load(texts[i]);
+		ck_assert_msg(conf != NULL, "refused:\n%s", captured);
+		ck_assert(TAILQ_EMPTY(&conf->services));
+		conf_free(conf);
+	}
+}
+END_TEST
+
+/*
+ * enabled = false: the service is built and checked (an error in it is
+ * still an error), kept aside from the services the daemon runs, and its
+ * addresses may be another service's.
+ */
+START_TEST(test_enabled_false)
+{
+	struct conf *conf;
+	struct service *svc;
+
+	conf = load(ECHO_SERVICE "service off {\n  enabled = false\n"
+				 "  listen = \"tcp://127.0.0.1:7007\"\n"
+				 "  module = \"upper\"\n}\n");
+	ck_assert_msg(conf != NULL, "refused:\n%s", captured);
+	svc = TAILQ_FIRST(&conf->services);
+	ck_assert_str_eq(svc->name, "s");
+	ck_assert_ptr_null(TAILQ_NEXT(svc, entry));
+	svc = TAILQ_FIRST(&conf->disabled);
+	ck_assert_ptr_nonnull(svc);
+	ck_assert_str_eq(svc->name, "off");
+	ck_assert(!svc->enabled);
+	ck_assert_ptr_nonnull(svc->module);
+	conf_free(conf);
+
+	expect_error("service off {\n  enabled = false\n"
+		     "  listen = \"tcp://127.0.0.1:7007\"\n"
+		     "  module = \"echo\"\n  mode = \"forky\"\n}\n",
+	    5, "mode: unknown mode");
+}
+END_TEST
+
+/* ------------------------------------------------------------- include */
+
+/* Write dir/name (under tmpdir) with text; its path in path. */
+static void
+write_in(char *path, size_t len, const char *name, const char *text)
+{
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	write_file(path, text);
+}
+
+/* Assert that captured holds `path:line: text'. */
+static void
+expect_at(const char *path, int line, const char *text)
+{
+	char want[PATH_MAX + 512];
+
+	snprintf(want, sizeof(want), "%s:%d: %s", path, line, text);
+	ck_assert_msg(strstr(captured, want) != NULL, "expected \"%s\" in:\n%s",
+	    want, captured);
+}
+
+#define SERVICE_AT(name, port)                                               \
+	"service " name " {\n  listen = \"tcp://127.0.0.1:" port "\"\n"        \
+	"  module = \"echo\"\n}\n"
+
+/*
+ * Nested includes, a glob in name order and relative paths (to the
+ * including file's directory): every service arrives, in order.
+ */
+START_TEST(test_include_nested)
+{
+	char path[PATH_MAX], d[PATH_MAX];
+	const char *want[] = {"first", "a", "nested", "b", "last"};
+	struct conf *conf;
+	struct service *svc;
+	size_t i = 0;
+
+	snprintf(d, sizeof(d), "%s/conf.d", tmpdir);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	write_in(path, sizeof(path), "conf.d/b.conf", SERVICE_AT("b", "7012"));
+	write_in(path, sizeof(path), "conf.d/a.conf",
+	    SERVICE_AT("a", "7011") "include \"../nested.inc\"\n");
+	write_in(path, sizeof(path), "conf.d/skip.conf.off",
+	    SERVICE_AT("skip", "7019"));
+	write_in(path, sizeof(path), "nested.inc", SERVICE_AT("nested", "7013"));
+	conf = load(SERVICE_AT("first", "7010") "include \"conf.d/*.conf\"\n"
+		"include \"empty.d/*.conf\"  # a glob matching nothing\n"
+		SERVICE_AT("last", "7014"));
+	ck_assert_msg(conf != NULL, "refused:\n%s", captured);
+	TAILQ_FOREACH(svc, &conf->services, entry)
+	{
+		ck_assert_uint_lt(i, 5);
+		ck_assert_str_eq(svc->name, want[i++]);
+	}
+	ck_assert_uint_eq(i, 5);
+	conf_free(conf);
+}
+END_TEST
+
+/*
+ * A message names the file the mistake is in and its line there: an
+ * included file's own lines (comments counted right), and the including
+ * file's lines after the include.
+ */
+START_TEST(test_include_lines)
+{
+	char inc[PATH_MAX], msg[PATH_MAX + 64];
+
+	write_in(inc, sizeof(inc), "inc.conf",
+	    "# one\n/* two\n three */\n" SERVICE_AT("i", "7011")
+	    "service j {\n  listen = \"tcp://127.0.0.1:7012\"\n"
+	    "  module = \"echo\"\n  bogus = 1\n}\n");
+	ck_assert_ptr_null(load("log_level = \"info\"\n# c\n"
+				"include \"inc.conf\" mode_x = 1\n"
+				"# c\n" SERVICE_AT("i", "7013")));
+	expect_at(inc, 11, "unknown key 'bogus' in service j");
+	expect_at(cpath, 3, "unknown key 'mode_x'");
+	snprintf(msg, sizeof(msg), "duplicate service i (first defined at %s:4)",
+	    inc);
+	expect_at(cpath, 5, msg);
+}
+END_TEST
+
+/* A missing file, a loop and a scan error in an included file. */
+START_TEST(test_include_errors)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	expect_error("# x\ninclude \"absent.conf\"\n", 2, "include ");
+	ck_assert_msg(strstr(captured, "absent.conf: No such file") != NULL,
+	    "%s", captured);
+
+	write_in(a, sizeof(a), "a.inc", "\ninclude \"b.inc\"\n");
+	write_in(b, sizeof(b), "b.inc", "# b\n\ninclude \"a.inc\"\n");
+	ck_assert_ptr_null(load("include \"a.inc\"\n"));
+	expect_at(b, 3, "include ");
+	ck_assert_msg(strstr(captured, "loop") != NULL, "%s", captured);
+
+	ck_assert_ptr_null(load("include \"sockserv.conf\"\n"));
+	ck_assert_msg(strstr(captured, "loop") != NULL, "%s", captured);
+
+	write_in(a, sizeof(a), "a.inc", "\n\nservice x {\n  module = \"echo\n}\n");
+	ck_assert_ptr_null(load("\n" ECHO_SERVICE "include \"a.inc\"\n"));
+	expect_at(a, 4, "unterminated string starting at line 4");
+
+	/* A FIFO in a conf.d neither blocks the load nor is read. */
+	snprintf(a, sizeof(a), "%s/fifo.conf", tmpdir);
+	ck_assert_int_eq(mkfifo(a, 0600), 0);
+	ck_assert_ptr_null(load("include \"*.conf\"\n"));
+	ck_assert_msg(strstr(captured, "fifo.conf: not a regular file") != NULL,
+	    "%s", captured);
+
+	/* An include is a directive, not a value or a block's title. */
+	expect_error(ECHO_SERVICE "log = include\n", 5, "log: expected");
+}
+END_TEST
+
+/* An included file passes the same trust checks as the main one. */
+START_TEST(test_include_trust)
+{
+	char inc[PATH_MAX];
+	struct conf *conf;
+
+	write_in(inc, sizeof(inc), "inc.conf", ECHO_SERVICE);
+	ck_assert_int_eq(chmod(inc, 0666), 0);
+	conf = load("\ninclude \"inc.conf\"\n");
+	if (geteuid() != 0) {
+		ck_assert_msg(conf != NULL, "refused:\n%s", captured);
+		conf_free(conf);
+		return;
+	}
+	ck_assert_ptr_null(conf);
+	expect_line(2, "include: ");
+	ck_assert_msg(strstr(captured, "inc.conf is writable by others") != NULL,
+	    "%s", captured);
 }
 END_TEST
 
@@ -1302,6 +1482,11 @@ conf_suite(void)
 	tcase_add_test(tc, test_module_check_hook);
 	tcase_add_test(tc, test_block_wrong_module);
 	tcase_add_test(tc, test_no_service);
+	tcase_add_test(tc, test_enabled_false);
+	tcase_add_test(tc, test_include_nested);
+	tcase_add_test(tc, test_include_lines);
+	tcase_add_test(tc, test_include_errors);
+	tcase_add_test(tc, test_include_trust);
 	tcase_add_test(tc, test_duplicate_service);
 	tcase_add_test(tc, test_many_errors);
 	tcase_add_test(tc, test_one_line_order);
