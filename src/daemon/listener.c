@@ -126,6 +126,7 @@ listener_free(struct listener *l)
 	}
 	if (l->fd != -1)
 		close(l->fd);
+	arena_free(l->hot);
 	free(l);
 	errno = saved;
 }
@@ -169,8 +170,10 @@ listener_new(struct service *svc, size_t i, const char *url,
 	struct listener		*l;
 	int			 rv = 0;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->hot = arena_calloc(1, sizeof(*l->hot))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
+		free(l);
 		return NULL;
 	}
 	l->addr = svc->addrs[i];

@@ -42,6 +42,7 @@
 #include "sockservd.h"
 
 #define MASTER_BATCH		32	/* accepts per listener per wake-up */
+#define MASTER_SINGLE		15	/* then wake-ups taking one (accept) */
 #define MASTER_PKT_MAX		8192	/* datagram buffer, as socketserver */
 #define MASTER_REFUSE_WINDOW	1000	/* ms: refusals summarised per */
 #define MASTER_CHECK_TIMEOUT	10000	/* ms: reload's trial conf_load */
@@ -243,23 +244,35 @@ master_full(const struct service *svc)
 	return supervisor_count(svc) >= svc->max_children;
 }
 
+/*
+ * Accept what is queued, a batch at most.  A wake-up that found exactly
+ * one connection (the usual case at low concurrency) makes the next
+ * MASTER_SINGLE wake-ups take one and go back to poll, which says at once
+ * if there is another: the batch's last accept, which fails with EAGAIN,
+ * is a syscall per connection on the fork path.  Then one full batch
+ * looks again.
+ */
 static void
 master_accept(struct listener *l)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr		*sa = (struct sockaddr *)&ss;
 	socklen_t		 len;
-	int			 fd, i;
+	int			 fd, i, max, took = 0;
 
-	for (i = 0; i < MASTER_BATCH && !master_full(l->svc); i++) {
+	max = l->hot->single > 0 ? 1 : MASTER_BATCH;
+	if (l->hot->single > 0)
+		l->hot->single--;
+	for (i = 0; i < max && !master_full(l->svc); i++) {
 		len = sizeof(ss);
 		ss.ss_family = AF_UNSPEC;
 		fd = accept4(l->fd, sa, &len, SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (master_take_failed(l, "accept"))
 				continue;
-			return;
+			break;
 		}
+		took++;
 		if (!master_admit(l, sa, len)) {
 			close(fd);
 			continue;
@@ -272,6 +285,8 @@ master_accept(struct listener *l)
 		}
 		master_took(l, "accept");
 	}
+	if (max > 1 && took == 1 && i < max)
+		l->hot->single = MASTER_SINGLE;
 }
 
 static void

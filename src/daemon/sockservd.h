@@ -463,6 +463,11 @@ struct listener {
 	unsigned int		 refused;	/* refusals not yet logged */
 	uint64_t		 refused_at;	/* ms, monotonic: last logged */
 	struct fault		 fault;		/* accept/recvfrom failing */
+	struct listener_hot	*hot;		/* in the arena */
+};
+/* What the master writes per connection, kept where a fork costs nothing. */
+struct listener_hot {
+	unsigned int		 single;	/* wake-ups left that accept one */
 };
 TAILQ_HEAD(listener_list, listener);
 extern struct listener_list listener_all;
