@@ -3,7 +3,8 @@
 # and hardened: `systemd-analyze verify' accepts it (a copy whose
 # ExecStart= names the build tree's sockservd, since verify wants the
 # binary to exist), and `systemd-analyze security --offline=true' rates
-# its exposure at most 2.0.  Exits 77 without systemd-analyze, 1 on any
+# its exposure at most 2.0.  The example socket unit (etc/
+# sockservd.socket) must pass verify beside it.  Exits 77 without systemd-analyze, 1 on any
 # failure.
 set -eu
 b=${1:-${top_builddir:-_build}}
@@ -22,9 +23,11 @@ trap 'rm -rf "$t"' EXIT
 sbindir=$(sed -n 's|^ExecStart=\(.*\)/sockservd .*|\1|p' "$unit")
 [ -n "$sbindir" ] || fail "no ExecStart=.../sockservd in $unit"
 sed "s|$sbindir/sockservd|$b/sockservd|g" "$unit" >"$t/sockservd.service"
+cp "${top_srcdir:-$b/..}/etc/sockservd.socket" "$t/"
 
 grep -q '^Type=notify' "$t/sockservd.service" || fail "not Type=notify"
-out=$(systemd-analyze verify --man=no "$t/sockservd.service" 2>&1) ||
+out=$(systemd-analyze verify --man=no "$t/sockservd.service" \
+    "$t/sockservd.socket" 2>&1) ||
     fail "systemd-analyze verify: $out"
 [ -z "$out" ] || fail "systemd-analyze verify says: $out"
 

@@ -51,3 +51,7 @@ etc/logrotate.d/sockserv: $(srcdir)/etc/logrotate.d/sockserv.in Makefile
 # The unit: valid (systemd-analyze verify) and hardened (exposure <= 2.0).
 TESTS += contrib/check-unit.sh
 dist_check_SCRIPTS += contrib/check-unit.sh
+
+# An example socket unit (socket activation), with the other examples.
+systemdexampledir = $(docdir)/examples
+dist_systemdexample_DATA = etc/sockservd.socket
