@@ -86,7 +86,9 @@ systemd_load(void)
  * The sockets systemd passed (LISTEN_FDS), from SYSTEMD_LISTEN_START on,
  * and their names (*names: NULL, or n strings and a NULL, to free with
  * systemd_names_free).  Call it first thing: it checks LISTEN_PID against
- * this process and unsets the variables, so no child sees them.
+ * this process and unsets the variables, so no child sees them; and it
+ * loads libsystemd if systemd started us, before any process is forked,
+ * so that every child maps the same objects.
  * Returns how many there are (0 without socket activation), or -1.
  */
 int
@@ -96,7 +98,7 @@ systemd_listen_fds(char ***names)
 	int	 n;
 
 	*names = NULL;
-	if (getenv("LISTEN_FDS") == NULL || !systemd_load())
+	if (!systemd_load() || getenv("LISTEN_FDS") == NULL)
 		return 0;
 	if ((n = systemd_sd_listen_fds(1, names)) < 0) {
 		errno = -n;
