@@ -11,7 +11,8 @@
  * after the cheap admission checks: address rules and max_per_source.
  * max_children is enforced by not polling a service's listeners while it
  * is full, so waiting clients stay in the kernel's backlog instead of
- * being accepted and dropped.
+ * being accepted and dropped.  It tells systemd each change of state and,
+ * from the loop's timer, pings the watchdog (systemd.c).
  *
  * The master never runs module code and never blocks on a client or a
  * child; it allocates nothing per connection (the supervisor's child
