@@ -18,7 +18,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 pkgs="autoconf automake libtool pkg-config make gcc check libconfuse-dev
 libcap-dev zlib1g-dev libcap2-bin python3 socat netcat-openbsd procps util-linux
-valgrind clang-format mandoc logrotate"
+valgrind clang-format mandoc logrotate libsystemd-dev systemd"
 
 missing=
 for p in $pkgs; do

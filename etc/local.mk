@@ -50,7 +50,9 @@ etc_subst = sed \
 	-e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localstatedir[@]|$(localstatedir)|g' \
-	-e 's|@runstatedir[@]|$(runstatedir)|g'
+	-e 's|@runstatedir[@]|$(runstatedir)|g' \
+	-e 's|@systemd_type[@]|$(systemd_type)|g' \
+	-e 's|@systemd_reload[@]|$(systemd_reload)|g'
 
 # logrotate(8) for a file log, with the installed paths substituted.
 logrotatedir = $(sysconfdir)/logrotate.d
@@ -60,3 +62,11 @@ CLEANFILES += etc/logrotate.d/sockserv
 etc/logrotate.d/sockserv: $(srcdir)/etc/logrotate.d/sockserv.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc/logrotate.d && \
 	    $(etc_subst) $(srcdir)/etc/logrotate.d/sockserv.in > $@
+
+# The unit: valid (systemd-analyze verify) and hardened (exposure <= 2.0).
+TESTS += contrib/check-unit.sh
+dist_check_SCRIPTS += contrib/check-unit.sh
+
+# An example socket unit (socket activation), with the other examples.
+systemdexampledir = $(docdir)/examples
+dist_systemdexample_DATA = etc/sockservd.socket

@@ -121,19 +121,21 @@ daemonize_close_listed(int first)
 
 /*
  * Close every descriptor inherited from whoever started the daemon but
- * stdin, stdout and stderr: module code must not find (and use) one.
- * This is the one place that decides what the daemon inherits; socket
- * activation would keep its LISTEN_FDS here.  Returns 0, or -1 with
- * errno set.
+ * stdin, stdout and stderr, and the nlisten sockets of socket activation
+ * that follow them (systemd_listen_fds, listener_adopt): module code must
+ * not find (and use) one.  This is the one place that decides what the
+ * daemon inherits.  Returns 0, or -1 with errno set.
  */
 int
-daemonize_close_inherited(void)
+daemonize_close_inherited(int nlisten)
 {
-	if (close_range(STDERR_FILENO + 1, ~0U, 0) == 0)
+	unsigned int	 first = SYSTEMD_LISTEN_START + (unsigned int)nlisten;
+
+	if (close_range(first, ~0U, 0) == 0)
 		return 0;
 	if (errno != ENOSYS)
 		return -1;
-	return daemonize_close_listed(STDERR_FILENO + 1);
+	return daemonize_close_listed((int)first);
 }
 
 /*

@@ -13,12 +13,20 @@
  * rules of safefile.c, and only the inode bound is ever changed or
  * removed.  A forked child closes what it must not hold with
  * listener_child_close().
+ *
+ * Sockets passed by systemd (socket activation) enter the table before
+ * the first bind, without an owner (listener_adopt): the first
+ * listener_bind finds them as it finds a kept listener, by address, and
+ * the start-up's listener_prune closes those no service claimed.  Their
+ * files are systemd's: never chmod'ed, chown'ed or removed here.
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -204,8 +212,8 @@ listener_update(struct listener *l, const struct service *svc)
 	if (l->addr.socktype == SOCK_STREAM &&
 	    listen(l->fd, svc->request_queue_size) == -1)
 		log_warn("service %s: %s: listen", svc->name, l->url);
-	if (listener_is_unix(l) && listener_unix_file(l, svc, err, sizeof(err))
-	    == -1)
+	if (listener_is_unix(l) && l->dirfd != -1 &&
+	    listener_unix_file(l, svc, err, sizeof(err)) == -1)
 		log_warnx("service %s: %s: socket file: %s", svc->name, l->url,
 		    err);
 }
@@ -292,12 +300,88 @@ listener_prune(void)
 	for (l = TAILQ_FIRST(&listener_all); l != NULL; l = tmp) {
 		tmp = TAILQ_NEXT(l, entry);
 		if (!l->claimed) {
-			log_info("service %s: %s: closed", l->svc->name,
-			    l->url);
+			if (l->svc != NULL)
+				log_info("service %s: %s: closed",
+				    l->svc->name, l->url);
+			else
+				log_warnx("%s: passed by systemd, but no "
+				    "service listens there: closed", l->url);
 			listener_free(l);
 		} else
 			l->claimed = false;
 	}
+}
+
+/*
+ * fd's address and type, as the config's parser would give them: `*'
+ * for an inherited wildcard (dual-stack [::], or 0.0.0.0).
+ */
+static int
+listener_sockname(int fd, struct sockserv_addr *a)
+{
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)(void *)&a->sa;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)(void *)&a->sa;
+	socklen_t		 len = sizeof(a->socktype);
+	int			 v6only = 1;
+
+	memset(a, 0, sizeof(*a));
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &a->socktype, &len) == -1)
+		return -1;
+	a->len = sizeof(a->sa);
+	if (getsockname(fd, (struct sockaddr *)&a->sa, &a->len) == -1)
+		return -1;
+	a->family = a->sa.ss_family;
+	len = sizeof(v6only);
+	if (a->family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) &&
+	    getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0)
+		a->wildcard = v6only == 0;
+	if (a->family == AF_INET && s4->sin_addr.s_addr == htonl(INADDR_ANY))
+		a->wildcard = true;
+	if ((a->socktype != SOCK_STREAM && a->socktype != SOCK_DGRAM) ||
+	    (a->family != AF_INET && a->family != AF_INET6 &&
+	    a->family != AF_UNIX)) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Take the n sockets systemd passed from fd first on (names: theirs, or
+ * NULL) into the table, owned by no service until the first
+ * listener_bind claims them by address.  One that is not a socket the
+ * daemon can serve is logged and closed.  Returns 0, or -1 (logged).
+ */
+int
+listener_adopt(int first, int n, char **names)
+{
+	struct listener	*l;
+	int		 i, fd;
+
+	for (i = 0; i < n; i++) {
+		fd = first + i;
+		if ((l = calloc(1, sizeof(*l))) == NULL) {
+			log_warn("socket activation");
+			return -1;
+		}
+		l->fd = fd;
+		l->dirfd = -1;
+		/* The master's accept loop relies on EAGAIN, as workers'. */
+		if (listener_sockname(fd, &l->addr) == -1 ||
+		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+		    sockserv_addr_format(&l->addr, l->url, sizeof(l->url)) < 0) {
+			log_warn("descriptor %d passed by systemd (%s): closed",
+			    fd, names != NULL ? names[i] : "unnamed");
+			close(fd);
+			free(l);
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&listener_all, l, entry);
+		log_debug("%s: passed by systemd (%s)", l->url,
+		    names != NULL ? names[i] : "unnamed");
+	}
+	return 0;
 }
 
 void

@@ -18,6 +18,7 @@ libsockservd_la_SOURCES = \
 	src/daemon/acl.c \
 	src/daemon/priv.c \
 	src/daemon/signal.c \
+	src/daemon/systemd.c \
 	src/daemon/daemonize.c \
 	src/daemon/listener.c \
 	src/daemon/master.c \
@@ -28,7 +29,8 @@ libsockservd_la_SOURCES = \
 	src/daemon/scoreboard.c \
 	src/daemon/worker.c
 libsockservd_la_CFLAGS = $(AM_CFLAGS) $(CONFUSE_CFLAGS) $(CAP_CFLAGS) $(SYSTEMD_CFLAGS) -pthread
-libsockservd_la_LIBADD = $(CONFUSE_LIBS) $(CAP_LIBS) $(SYSTEMD_LIBS)
+# libsystemd is not linked: systemd.c loads it when systemd started us.
+libsockservd_la_LIBADD = $(CONFUSE_LIBS) $(CAP_LIBS)
 
 # libsockserv is compiled into sockservd rather than linked as a shared
 # object, and the daemon exports its API to the modules it loads (they

@@ -19,6 +19,11 @@
  * with all of them, and each reopens the file before its next line once
  * the count moved (log_follow): no signal to forward, and a worker busy
  * for hours follows as soon as it logs.
+ *
+ * When stderr is journald's stream (JOURNAL_STREAM names its device and
+ * inode, as systemd sets it for a service), each line to stderr starts
+ * with its syslog priority, `<3>' for an error (sd-daemon(3)), so the
+ * journal keeps the levels.
  */
 #include "config.h"
 
@@ -55,6 +60,7 @@ static char *log_path;
 /* TARGET_FILE: reopens by the master, counted in memory all processes share */
 static unsigned int *log_gen;
 static unsigned int log_gen_seen; /* the count this process follows */
+static bool log_journal; /* stderr is journald's: <N> prefixes */
 
 static const struct {
 	const char *name;
@@ -77,6 +83,20 @@ log_clamp(int prio)
 	return prio;
 }
 
+/* Is stderr the stream systemd connected to journald (JOURNAL_STREAM)? */
+static bool
+log_journal_stderr(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
 /*
  * Start logging to stderr.  Each -v lowers the threshold one step: info is
  * kept by default, -v adds debug.  Safe to call again.
@@ -86,6 +106,7 @@ log_init(int verbose)
 {
 	log_verbose = verbose < 0 ? 0 : verbose;
 	log_maxprio = log_clamp(LOG_INFO + log_verbose);
+	log_journal = log_journal_stderr();
 }
 
 int
@@ -292,6 +313,8 @@ log_emit(int prio, const char *msg)
 		n = log_stamp(line, sizeof(line));
 		break;
 	case TARGET_STDERR:
+		if (log_journal)
+			n = (size_t)snprintf(line, sizeof(line), "<%d>", prio);
 		break;
 	}
 	m = snprintf(line + n, sizeof(line) - n, "%s\n", msg);

@@ -160,14 +160,24 @@ main(int argc, char *argv[])
 	struct conf		*conf;
 	struct master_opts	 mo;
 	int			 test = 0;	/* 't' or 'T' */
-	int			 status;
+	char			**names;
+	int			 status, nlisten;
 
 	main_options(argc, argv, &test);
 	log_init(opt_verbose);
-	if (daemonize_close_inherited() == -1) {
+	/* Before anything forks: LISTEN_PID names this process. */
+	if ((nlisten = systemd_listen_fds(&names)) == -1) {
+		log_warn("sockets passed by systemd");
+		return EXIT_OSERR;
+	}
+	if (daemonize_close_inherited(nlisten) == -1) {
 		log_warn("cannot close inherited descriptors");
 		return EXIT_OSERR;
 	}
+	status = listener_adopt(SYSTEMD_LISTEN_START, nlisten, names);
+	systemd_names_free(names);
+	if (status == -1)
+		return EXIT_OSERR;
 
 	opt_config = main_abspath(opt_config);
 	if (opt_pidfile != NULL)

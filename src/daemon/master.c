@@ -11,7 +11,8 @@
  * after the cheap admission checks: address rules and max_per_source.
  * max_children is enforced by not polling a service's listeners while it
  * is full, so waiting clients stay in the kernel's backlog instead of
- * being accepted and dropped.
+ * being accepted and dropped.  It tells systemd each change of state and,
+ * from the loop's timer, pings the watchdog (systemd.c).
  *
  * The master never runs module code and never blocks on a client or a
  * child; it allocates nothing per connection (the supervisor's child
@@ -34,10 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "sockservd.h"
 
@@ -88,20 +85,36 @@ master_until(uint64_t when, uint64_t now)
 	return (int)(when - now);
 }
 
-/* Tell systemd (Type=notify) what the master is doing; else nothing. */
+/*
+ * Tell systemd (Type=notify) what the master is doing, with STATUS= the
+ * summary (systemd.c; nothing if systemd did not start us).
+ */
 static void
-master_notify(const char *state)
+master_notify(const char *state, const char *status)
 {
-#ifdef HAVE_SYSTEMD
-	if (strcmp(state, "RELOADING=1") == 0) {
-		/* Type=notify-reload wants the time of the request too. */
-		(void)sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		    (unsigned long long)(os_monotonic() * 1e6));
-	} else
-		(void)sd_notify(0, state);
-#else
-	(void)state;
-#endif
+	char	 sum[256];
+
+	if (status == NULL) {
+		supervisor_status(master_conf, sum, sizeof(sum));
+		status = sum;
+	}
+	systemd_notify("%s\nSTATUS=%s", state, status);
+}
+
+/*
+ * The loop's timer for systemd, when due: the watchdog's ping, STATUS=
+ * if it changed.  Draining too: a wedged drain is restarted as well.
+ */
+static void
+master_systemd(void)
+{
+	char		 sum[256];
+	uint64_t	 now = os_monotonic_ms();
+
+	if (systemd_timer(now) != 0)
+		return;
+	supervisor_status(master_conf, sum, sizeof(sum));
+	systemd_tick(now, sum);
 }
 
 /* Size the poll set for every listener there is. */
@@ -470,11 +483,14 @@ master_reload(void)
 	struct conf	*new, *old = master_conf;
 
 	log_notice("reloading %s", master_opt.config);
-	master_notify("RELOADING=1");
+	/* Type=notify-reload wants the time of the request too. */
+	systemd_notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
+	    (unsigned long long)(os_monotonic() * 1e6));
 	if (master_trial_load() == -1 ||
 	    (new = conf_load(master_opt.config)) == NULL) {
 		log_warnx("reload failed, keeping the old configuration");
-		master_notify("READY=1");
+		master_notify("READY=1", "reload failed, keeping the old "
+		    "configuration (see the log)");
 		return;
 	}
 	/* An identity the dropped master can no longer give is refused now,
@@ -482,7 +498,8 @@ master_reload(void)
 	if (priv_check_config(new) == -1 || listener_bind(new) == -1) {
 		conf_free(new);
 		log_warnx("reload failed, keeping the old configuration");
-		master_notify("READY=1");
+		master_notify("READY=1", "reload failed, keeping the old "
+		    "configuration (see the log)");
 		return;
 	}
 	master_conf = new;
@@ -495,7 +512,7 @@ master_reload(void)
 	conf_free(old);		/* the master's reference */
 	log_notice("reloaded %s", master_opt.config);
 	master_idle_note(new);
-	master_notify("READY=1");
+	master_notify("READY=1", "reloaded");
 	master_trim();
 }
 
@@ -509,7 +526,7 @@ master_stop(bool fast)
 	if (master_state == MASTER_RUN) {
 		listener_close_all();
 		supervisor_retire_conf(master_conf);
-		master_notify("STOPPING=1");
+		master_notify("STOPPING=1", "stopping");
 	}
 	if (!fast && master_state == MASTER_RUN) {
 		if (supervisor_live() > 0)
@@ -562,7 +579,7 @@ master_timeout(uint64_t now)
 	struct listener	*l;
 	int		 t;
 
-	t = supervisor_next_timeout();
+	t = master_min_timeout(supervisor_next_timeout(), systemd_timer(now));
 	if (master_state != MASTER_RUN)
 		return master_min_timeout(t, master_min_timeout(100,
 		    master_until(master_deadline, now)));
@@ -593,6 +610,7 @@ master_turn(void)
 	master_signals(master_pfd[0].revents != 0);
 	if (master_state == MASTER_RUN || master_state == MASTER_DRAIN)
 		supervisor_maintain();
+	master_systemd();
 	if (master_state != MASTER_RUN) {
 		now = os_monotonic_ms();
 		/* Done once no child is left, not even an orphan it left. */
@@ -727,7 +745,7 @@ master_run(struct conf *conf, const struct master_opts *opt)
 		goto out;
 	}
 	daemonize_ready();
-	master_notify("READY=1");
+	master_notify("READY=1", NULL);
 	log_notice("started, pid %ld", (long)getpid());
 	master_idle_note(conf);
 	master_trim();

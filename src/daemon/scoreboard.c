@@ -70,6 +70,9 @@ struct scoreboard {
 	struct sb_slot		*slots;
 };
 
+/* Master: requests served by the workers whose slots were released. */
+static unsigned long		 sb_served_gone;
+
 /* This process's region and slot, once it is a worker. */
 static struct scoreboard	*sb_self;
 static struct sb_slot		*slot_self;
@@ -168,6 +171,7 @@ scoreboard_release(struct scoreboard *sb, int slot)
 
 	if (atomic_exchange(&s->token, 0))
 		atomic_fetch_sub(&sb->pools[s->pool].recycling, 1);
+	sb_served_gone += atomic_load(&s->requests);
 	st = atomic_exchange(&s->state, SB_FREE);
 	atomic_store(&s->pid, 0);
 	return st;
@@ -192,6 +196,24 @@ scoreboard_count(const struct scoreboard *sb, int pool, int *used,
 		if (st == SB_IDLE || st == SB_STARTING)
 			(*idle)++;
 	}
+}
+
+/*
+ * Requests served by sb's workers in the slots in use; with sb NULL, by
+ * every worker whose slot was released, of any scoreboard.
+ */
+unsigned long
+scoreboard_served(const struct scoreboard *sb)
+{
+	unsigned long	 n = 0;
+	int		 i;
+
+	if (sb == NULL)
+		return sb_served_gone;
+	for (i = 0; i < sb->nslots; i++)
+		if (atomic_load(&sb->slots[i].state) != SB_FREE)
+			n += atomic_load(&sb->slots[i].requests);
+	return n;
 }
 
 int

@@ -390,9 +390,25 @@ unsigned signal_drain(void);	/* read what came: SIGNAL_* bits */
 void	signal_reset_child(void);	/* in a child, after its handlers */
 void	signal_close_child(struct os_fdrun *run); /* child_close_master */
 
+/* ---------------------------------------------------------- systemd.c */
+
+/*
+ * systemd's protocols through libsystemd, loaded only when systemd
+ * started the daemon (NOTIFY_SOCKET, LISTEN_FDS or WATCHDOG_USEC set);
+ * otherwise, and without libsystemd, no-ops.
+ */
+#define SYSTEMD_LISTEN_START	3	/* SD_LISTEN_FDS_START */
+int	systemd_listen_fds(char ***names);	/* first thing; -1: errno */
+void	systemd_names_free(char **names);
+void	systemd_notify(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+int	systemd_timer(uint64_t now);	/* ms until systemd_tick; -1 never */
+void	systemd_tick(uint64_t now, const char *status);
+
 /* -------------------------------------------------------- daemonize.c */
 
-int	daemonize_close_inherited(void);	/* all but stdin/out/err */
+/* all but stdin/out/err and the nlisten sockets systemd passed */
+int	daemonize_close_inherited(int nlisten);
 int	daemonize_start(void);		/* detach; parent waits for ready */
 int	daemonize_release(void);	/* before the first fork: stderr */
 void	daemonize_note(const char *fmt, ...)	/* a line for the launcher */
@@ -476,6 +492,8 @@ int	listener_bind(struct conf *conf);	/* -1: logged, nothing kept */
 void	listener_commit(struct conf *conf);
 void	listener_prune(void);	/* also resets the marks of a bind */
 void	listener_close_all(void);	/* socket files removed */
+/* Sockets systemd passed, fds first..first+n-1: into the table, unowned. */
+int	listener_adopt(int first, int n, char **names);
 /*
  * In a freshly forked child: close every listener (and socket file
  * directory) except those of keep_svc (NULL: none) and keep_fd (-1:
@@ -578,6 +596,7 @@ struct child_table {
 	bool			 spare_fds_stale; /* see child_sock_close */
 	bool			 strays_due;	/* see supervisor_maintain */
 	double			 strays_at;	/* last looked for, monotonic */
+	unsigned long		 served;	/* fork mode: requests taken */
 };
 extern struct child_table *child_tab;
 
@@ -719,6 +738,8 @@ int	supervisor_count(const struct service *svc);	/* live CHILD_CONN */
 int	supervisor_count_peer(const struct service *svc,
 	    const struct sockaddr *peer);
 int	supervisor_live(void);		/* children still alive */
+/* One line for systemd's STATUS=: services, workers, requests served. */
+void	supervisor_status(struct conf *conf, char *buf, size_t len);
 /*
  * Send sig to every child.  SIGTERM, SIGINT, SIGQUIT and SIGKILL also
  * mean "stopping": from then on no worker is replaced and no pool grows.
@@ -751,6 +772,8 @@ enum sb_state scoreboard_release(struct scoreboard *sb, int slot);
 /* Counts of a pool's slots in use not told to stop, and idle or starting. */
 void	scoreboard_count(const struct scoreboard *sb, int pool, int *used,
 	    int *idle);
+/* Requests served in sb's slots in use; NULL: by workers released. */
+unsigned long scoreboard_served(const struct scoreboard *sb);
 /* The index of an idle slot of pool not yet told to stop; -1 if none. */
 int	scoreboard_pick_idle(const struct scoreboard *sb, int pool);
 /*

@@ -58,6 +58,7 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 	}
 	if (p->nspare > 0 && spare_take(p, conn_fd, peer, peerlen) == 0) {
 		close(conn_fd);
+		child_tab->served++;
 		return 0;
 	}
 	if ((srv = child_pool_srv(p)) == NULL ||
@@ -83,6 +84,7 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 	}
 	c->pid = pid;
 	close(conn_fd);
+	child_tab->served++;
 	return 0;
 }
 
@@ -114,6 +116,7 @@ supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 		worker_dgram(svc, lfd, pkt, len, peer, peerlen);
 	}
 	child_add(c, pid);
+	child_tab->served++;
 	return 0;
 }
 
@@ -400,4 +403,42 @@ supervisor_signal_all(int sig)
 		if (c->pid > 0 && kill(c->pid, sig) == -1 && errno != ESRCH)
 			log_warn("kill %ld", (long)c->pid);
 	}
+}
+
+/*
+ * One line on what runs, for systemd's STATUS=: conf's services, its
+ * pool workers busy and idle, its fork-mode children, and the requests
+ * served since the start (connections and datagrams of fork mode, and
+ * what the pools' scoreboards counted).  It reads counters only: cheap
+ * enough for a timer.
+ */
+void
+supervisor_status(struct conf *conf, char *buf, size_t len)
+{
+	struct sv_gen	*g;
+	struct sv_pool	*p;
+	struct service	*svc;
+	unsigned long	 served;
+	int		 nsvc = 0, used, idle, busy = 0, nidle = 0, nconn = 0;
+	int		 i;
+
+	TAILQ_FOREACH(svc, &conf->services, entry)
+		nsvc++;
+	if ((g = child_gen_find(conf)) != NULL)
+		for (i = 0; i < g->npools; i++) {
+			p = &g->pools[i];
+			nconn += p->nconn;
+			if (p->index < 0 || g->sb == NULL)
+				continue;
+			scoreboard_count(g->sb, p->index, &used, &idle);
+			busy += used - idle;
+			nidle += idle;
+		}
+	served = child_tab->served + scoreboard_served(NULL);
+	LIST_FOREACH(g, &child_tab->gens, entry)
+		if (g->sb != NULL)
+			served += scoreboard_served(g->sb);
+	snprintf(buf, len, "%d service%s; workers: %d busy, %d idle; "
+	    "fork children: %d; served: %lu", nsvc, nsvc == 1 ? "" : "s",
+	    busy, nidle, nconn, served);
 }

@@ -26,6 +26,9 @@ E2E_DAEMON_TESTS = \
 	tests/e2e/t-daemon-detach.sh \
 	tests/e2e/t-log-reopen.sh \
 	tests/e2e/t-logrotate.sh \
+	tests/e2e/t-systemd-notify.sh \
+	tests/e2e/t-systemd-socket.sh \
+	tests/e2e/t-journal-prefix.sh \
 	tests/e2e/t-valgrind-reload.sh
 
 TESTS += $(E2E_DAEMON_TESTS)

@@ -10,6 +10,7 @@ E2E_PRIV_TESTS = \
 	tests/e2e/t-priv-every-process.sh \
 	tests/e2e/t-priv-strictmodes.sh \
 	tests/e2e/t-priv-nonroot.sh \
+	tests/e2e/t-priv-unit.sh \
 	tests/e2e/t-priv-log-symlink.sh \
 	tests/e2e/t-priv-socket-symlink.sh \
 	tests/e2e/t-priv-socket-mode.sh \
