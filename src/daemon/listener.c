@@ -166,6 +166,22 @@ listener_sockopts(const struct service *svc, struct sockserv_options *opt)
 	opt->socket_mode = S_IRUSR | S_IWUSR;
 }
 
+/* A blank record, its hot part in the arena; NULL with errno set. */
+static struct listener *
+listener_alloc(void)
+{
+	struct listener	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	if ((l->hot = arena_calloc(1, sizeof(*l->hot))) == NULL) {
+		free(l);
+		return NULL;
+	}
+	l->fd = l->dirfd = -1;
+	return l;
+}
+
 /*
  * Bind a new listener for svc's address i; svc stays NULL until commit.
  * On failure, the reason in err.
@@ -178,14 +194,11 @@ listener_new(struct service *svc, size_t i, const char *url,
 	struct listener		*l;
 	int			 rv = 0;
 
-	if ((l = calloc(1, sizeof(*l))) == NULL ||
-	    (l->hot = arena_calloc(1, sizeof(*l->hot))) == NULL) {
+	if ((l = listener_alloc()) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
-		free(l);
 		return NULL;
 	}
 	l->addr = svc->addrs[i];
-	l->fd = l->dirfd = -1;
 	snprintf(l->url, sizeof(l->url), "%s", url);
 	l->claimed = true;
 	TAILQ_INSERT_TAIL(&listener_all, l, entry);
@@ -361,12 +374,11 @@ listener_adopt(int first, int n, char **names)
 
 	for (i = 0; i < n; i++) {
 		fd = first + i;
-		if ((l = calloc(1, sizeof(*l))) == NULL) {
+		if ((l = listener_alloc()) == NULL) {
 			log_warn("socket activation");
 			return -1;
 		}
 		l->fd = fd;
-		l->dirfd = -1;
 		/* The master's accept loop relies on EAGAIN, as workers'. */
 		if (listener_sockname(fd, &l->addr) == -1 ||
 		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
@@ -374,6 +386,7 @@ listener_adopt(int first, int n, char **names)
 			log_warn("descriptor %d passed by systemd (%s): closed",
 			    fd, names != NULL ? names[i] : "unnamed");
 			close(fd);
+			arena_free(l->hot);
 			free(l);
 			continue;
 		}
