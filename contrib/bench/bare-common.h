@@ -8,7 +8,7 @@
 #define BARE_COMMON_H
 
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* accept4 */
+#define _GNU_SOURCE /* accept4 */
 #endif
 
 #include <sys/socket.h>
@@ -29,7 +29,7 @@ static inline int
 bare_listen_opt(const char *port, int type, int optname)
 {
 	struct sockaddr_in sin;
-	int		   fd, one = 1;
+	int fd, one = 1;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -55,13 +55,14 @@ bare_listen(const char *port, int type)
 static inline void
 bare_echo(int fd)
 {
-	char	buf[4096];
+	char buf[4096];
 	ssize_t n, w, off;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n == -1 &&
-	    errno == EINTR)) {
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	    (n == -1 && errno == EINTR)) {
 		for (off = 0; n > 0 && off < n; off += w)
-			if ((w = write(fd, buf + off, (size_t)(n - off))) == -1) {
+			if ((w = write(fd, buf + off, (size_t)(n - off))) ==
+			    -1) {
 				if (errno == EINTR) {
 					w = 0;
 					continue;

@@ -16,7 +16,7 @@
 #include <fcntl.h>
 #include <signal.h>
 
-#define MAXEVENTS	256
+#define MAXEVENTS 256
 
 /*
  * Echo what is readable; close at EOF or error and say so.  A client sends
@@ -26,7 +26,7 @@
 static int
 echo_some(int fd)
 {
-	char	buf[4096];
+	char buf[4096];
 	ssize_t n;
 
 	n = read(fd, buf, sizeof(buf));
@@ -34,7 +34,7 @@ echo_some(int fd)
 		return 0;
 	if (n > 0 && write(fd, buf, (size_t)n) == n)
 		return 0;
-	close(fd);	/* also leaves the epoll set */
+	close(fd); /* also leaves the epoll set */
 	return -1;
 }
 
@@ -46,11 +46,11 @@ echo_some(int fd)
 static void
 accept_all(int lfd, int epfd)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	int		   c;
+	struct epoll_event ev = {.events = EPOLLIN};
+	int c;
 
-	while ((c = accept4(lfd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+	while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
+	    -1) {
 		if (echo_some(c) == -1)
 			continue;
 		ev.data.fd = c;
@@ -62,8 +62,8 @@ accept_all(int lfd, int epfd)
 int
 main(int argc, char **argv)
 {
-	struct epoll_event ev = { .events = EPOLLIN }, evs[MAXEVENTS];
-	int		   lfd, epfd, i, n;
+	struct epoll_event ev = {.events = EPOLLIN}, evs[MAXEVENTS];
+	int lfd, epfd, i, n;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: bare-epoll PORT\n");

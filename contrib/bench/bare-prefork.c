@@ -24,7 +24,7 @@ static void
 wait_readable(int lfd, int epfd, const char *strategy)
 {
 	struct epoll_event ev;
-	struct pollfd	   pfd = { .fd = lfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = lfd, .events = POLLIN};
 
 	if (strcmp(strategy, "poll") == 0)
 		poll(&pfd, 1, -1);
@@ -35,8 +35,8 @@ wait_readable(int lfd, int epfd, const char *strategy)
 static void
 worker(int lfd, const char *port, const char *strategy)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-	int		   c, epfd = -1;
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	int c, epfd = -1;
 
 	if (strcmp(strategy, "reuseport") == 0)
 		lfd = bare_listen_opt(port, SOCK_STREAM, SO_REUSEPORT);
@@ -63,10 +63,11 @@ int
 main(int argc, char **argv)
 {
 	const char *strategy;
-	int	    lfd, i, n;
+	int lfd, i, n;
 
 	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: bare-prefork PORT [WORKERS [block|poll|"
+		fprintf(stderr,
+		    "usage: bare-prefork PORT [WORKERS [block|poll|"
 		    "epollex|reuseport]]\n");
 		return 64;
 	}
@@ -75,8 +76,9 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* With SO_REUSEPORT each worker binds its own listener; the parent
 	   must hold none, or connections would queue where no one accepts. */
-	lfd = strcmp(strategy, "reuseport") == 0 ? -1 :
-	    bare_listen(argv[1], SOCK_STREAM);
+	lfd = strcmp(strategy, "reuseport") == 0
+	    ? -1
+	    : bare_listen(argv[1], SOCK_STREAM);
 	for (i = 0; i < n; i++)
 		if (fork() == 0)
 			worker(lfd, argv[1], strategy);

@@ -9,10 +9,10 @@ int
 main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
-	socklen_t		len;
-	char			buf[8192];
-	ssize_t			n;
-	int			fd;
+	socklen_t len;
+	char buf[8192];
+	ssize_t n;
+	int fd;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: bare-udp PORT\n");

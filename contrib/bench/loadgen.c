@@ -47,45 +47,44 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MSGLEN		64
-#define HIST_SUB	64	/* sub-buckets per power of two */
-#define HIST_BUCKETS	(40 * HIST_SUB)
+#define MSGLEN	     64
+#define HIST_SUB     64 /* sub-buckets per power of two */
+#define HIST_BUCKETS (40 * HIST_SUB)
 
 enum mode { M_CONN, M_PERSIST, M_UDP };
 enum state { S_IDLE, S_WRITING, S_READING };
 enum err { E_REFUSED, E_RESET, E_TIMEOUT, E_MISMATCH, E_OTHER, E_MAX };
-static const char *err_names[E_MAX] = {
-	"refused", "reset", "timeout", "mismatch", "other"
-};
+static const char *err_names[E_MAX] = {"refused", "reset", "timeout",
+    "mismatch", "other"};
 
 struct client {
-	int		fd;
-	enum state	state;
-	uint32_t	events;		/* registered with epoll; 0: none */
-	size_t		off;		/* bytes written or read so far */
-	uint64_t	start_ns;	/* start of the current operation */
-	uint64_t	seq;
-	char		msg[MSGLEN];
-	char		buf[MSGLEN];
+	int fd;
+	enum state state;
+	uint32_t events;   /* registered with epoll; 0: none */
+	size_t off;	   /* bytes written or read so far */
+	uint64_t start_ns; /* start of the current operation */
+	uint64_t seq;
+	char msg[MSGLEN];
+	char buf[MSGLEN];
 };
 
 static struct {
-	enum mode		 mode;
-	int			 concurrency;
-	int			 idle;
-	double			 duration;
-	double			 timeout;
-	double			 rate;		/* starts per second; 0: unpaced */
-	int			 sources;	/* 127.0.0.1 to 127.0.0.N */
-	unsigned		 next_source;
-	uint64_t		 next_ns;	/* earliest next start (paced) */
-	struct sockaddr_storage	 sa;
-	socklen_t		 salen;
-	int			 epfd;
-	uint64_t		 ops;
-	uint64_t		 errs[E_MAX];
-	uint64_t		 hist[HIST_BUCKETS];
-	uint64_t		 max_ns;
+	enum mode mode;
+	int concurrency;
+	int idle;
+	double duration;
+	double timeout;
+	double rate; /* starts per second; 0: unpaced */
+	int sources; /* 127.0.0.1 to 127.0.0.N */
+	unsigned next_source;
+	uint64_t next_ns; /* earliest next start (paced) */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	int epfd;
+	uint64_t ops;
+	uint64_t errs[E_MAX];
+	uint64_t hist[HIST_BUCKETS];
+	uint64_t max_ns;
 } g;
 
 static uint64_t
@@ -130,7 +129,7 @@ static uint64_t
 hist_percentile(double p)
 {
 	uint64_t total = 0, want, seen = 0;
-	int	 b;
+	int b;
 
 	for (b = 0; b < HIST_BUCKETS; b++)
 		total += g.hist[b];
@@ -161,13 +160,13 @@ record_op(struct client *c)
 static int
 parse_target(const char *t)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&g.sa;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&g.sa;
-	struct sockaddr_un	*sun = (struct sockaddr_un *)&g.sa;
-	char			 host[128];
-	const char		*colon;
-	size_t			 hl;
-	long			 port;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&g.sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&g.sa;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&g.sa;
+	char host[128];
+	const char *colon;
+	size_t hl;
+	long port;
 
 	memset(&g.sa, 0, sizeof(g.sa));
 	if (t[0] == '/') {
@@ -216,7 +215,7 @@ static void
 client_close(struct client *c)
 {
 	if (c->fd != -1) {
-		close(c->fd);	/* also leaves the epoll set */
+		close(c->fd); /* also leaves the epoll set */
 		c->fd = -1;
 	}
 	c->events = 0;
@@ -229,9 +228,9 @@ client_fail(struct client *c, int errnum)
 	enum err e = E_OTHER;
 
 	if (errnum == ECONNREFUSED || errnum == EAGAIN)
-		e = E_REFUSED;	/* EAGAIN: Unix backlog full */
+		e = E_REFUSED; /* EAGAIN: Unix backlog full */
 	else if (errnum == ECONNRESET || errnum == EPIPE || errnum == 0)
-		e = E_RESET;	/* 0: EOF before the whole echo */
+		e = E_RESET; /* 0: EOF before the whole echo */
 	else if (errnum == ETIMEDOUT)
 		e = E_TIMEOUT;
 	g.errs[e]++;
@@ -242,12 +241,12 @@ client_fail(struct client *c, int errnum)
 static int
 want(struct client *c, uint32_t events)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = c };
+	struct epoll_event ev = {.events = events, .data.ptr = c};
 
 	if (c->events == events)
 		return 0;
-	if (epoll_ctl(g.epfd, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-	    c->fd, &ev) == -1)
+	if (epoll_ctl(g.epfd, c->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd,
+		&ev) == -1)
 		return -1;
 	c->events = events;
 	return 0;
@@ -270,14 +269,14 @@ static int
 bind_source(int fd)
 {
 	struct sockaddr_in src;
-	int		   one = 1;
+	int one = 1;
 
 	memset(&src, 0, sizeof(src));
 	src.sin_family = AF_INET;
-	src.sin_addr.s_addr = htonl(INADDR_LOOPBACK +
-	    g.next_source++ % (unsigned)g.sources);
+	src.sin_addr.s_addr =
+	    htonl(INADDR_LOOPBACK + g.next_source++ % (unsigned)g.sources);
 	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-	    sizeof(one)) == -1)
+		sizeof(one)) == -1)
 		return -1;
 	return bind(fd, (struct sockaddr *)&src, sizeof(src));
 }
@@ -341,8 +340,9 @@ client_start(struct client *c)
 {
 	fill_msg(c);
 	if (g.mode == M_UDP) {
-		if (c->fd == -1 && (open_connected(c, SOCK_DGRAM) == -1 ||
-		    want(c, EPOLLIN) == -1))
+		if (c->fd == -1 &&
+		    (open_connected(c, SOCK_DGRAM) == -1 ||
+			want(c, EPOLLIN) == -1))
 			return client_fail(c, errno);
 		if (send(c->fd, c->msg, MSGLEN, 0) != MSGLEN)
 			return client_fail(c, errno);
@@ -379,7 +379,7 @@ client_read(struct client *c)
 	if (g.mode == M_CONN)
 		client_close(c);
 	else
-		c->state = S_IDLE;	/* restarted by the main loop */
+		c->state = S_IDLE; /* restarted by the main loop */
 }
 
 /*
@@ -391,7 +391,7 @@ static int *
 open_idle(int k)
 {
 	int *fds;
-	int  i;
+	int i;
 
 	if ((fds = calloc((size_t)k + 1, sizeof(int))) == NULL)
 		return NULL;
@@ -400,7 +400,7 @@ open_idle(int k)
 		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fds[i] == -1 ||
 		    (connect(fds[i], (struct sockaddr *)&g.sa, g.salen) == -1 &&
-		    errno != EINPROGRESS && errno != EAGAIN)) {
+			errno != EINPROGRESS && errno != EAGAIN)) {
 			fprintf(stderr, "loadgen: idle connection %d: %s\n", i,
 			    strerror(errno));
 			g.errs[E_OTHER]++;
@@ -413,7 +413,7 @@ static void
 sweep_timeouts(struct client *cl)
 {
 	uint64_t limit = (uint64_t)(g.timeout * 1e9), now = now_ns();
-	int	 i;
+	int i;
 
 	for (i = 0; i < g.concurrency; i++)
 		if (cl[i].state != S_IDLE && now - cl[i].start_ns > limit)
@@ -436,8 +436,8 @@ static void
 run(struct client *cl)
 {
 	struct epoll_event evs[256];
-	uint64_t	   t0 = now_ns(), end, last_sweep;
-	int		   i, n;
+	uint64_t t0 = now_ns(), end, last_sweep;
+	int i, n;
 
 	end = t0 + (uint64_t)(g.duration * 1e9);
 	last_sweep = t0;
@@ -453,7 +453,8 @@ run(struct client *cl)
 				if (now < g.next_ns)
 					break;
 				/* Late: no burst to catch up. */
-				g.next_ns = (g.next_ns > now ? g.next_ns : now) +
+				g.next_ns =
+				    (g.next_ns > now ? g.next_ns : now) +
 				    (uint64_t)(1e9 / g.rate);
 			}
 			client_start(&cl[i]);
@@ -482,8 +483,10 @@ report(double secs)
 	int i;
 
 	printf("mode=%s concurrency=%d idle=%d rate=%g seconds=%.2f ops=%llu "
-	    "ops_per_s=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f",
-	    g.mode == M_CONN ? "conn" : g.mode == M_PERSIST ? "persist" : "udp",
+	       "ops_per_s=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f",
+	    g.mode == M_CONN	      ? "conn"
+		: g.mode == M_PERSIST ? "persist"
+				      : "udp",
 	    g.concurrency, g.idle, g.rate, secs, (unsigned long long)g.ops,
 	    (double)g.ops / secs, hist_percentile(0.50) / 1e3,
 	    hist_percentile(0.99) / 1e3, g.max_ns / 1e3);
@@ -496,7 +499,8 @@ report(double secs)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: loadgen --mode conn|persist|udp "
+	fprintf(stderr,
+	    "usage: loadgen --mode conn|persist|udp "
 	    "[--concurrency C] [--idle K] [--rate R] [--sources N] "
 	    "[--duration S] [--timeout S] HOST:PORT|/unix/path\n");
 	exit(64);
@@ -505,24 +509,22 @@ usage(void)
 static void
 parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "idle", required_argument, NULL, 'i' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "sources", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = {{"mode", required_argument, NULL,
+						 'm'},
+	    {"concurrency", required_argument, NULL, 'c'},
+	    {"idle", required_argument, NULL, 'i'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"sources", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
 	int ch;
 
 	g.concurrency = 1;
 	g.duration = 5;
 	g.timeout = 5;
 	g.sources = 16;
-	while ((ch = getopt_long(argc, argv, "m:c:i:d:t:r:s:", opts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:c:i:d:t:r:s:", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'm':
 			if (strcmp(optarg, "conn") == 0)
@@ -558,8 +560,8 @@ parse_args(int argc, char **argv)
 	}
 	if (optind != argc - 1 || g.concurrency < 1 || g.concurrency > 10000 ||
 	    g.idle < 0 || g.idle > 10000 || g.duration <= 0 ||
-	    g.duration > 3600 || g.timeout <= 0 || g.rate < 0 ||
-	    g.rate > 1e6 || g.sources < 1 || g.sources > 254)
+	    g.duration > 3600 || g.timeout <= 0 || g.rate < 0 || g.rate > 1e6 ||
+	    g.sources < 1 || g.sources > 254)
 		usage();
 	if (parse_target(argv[optind]) == -1) {
 		fprintf(stderr, "loadgen: bad target %s\n", argv[optind]);
@@ -570,10 +572,10 @@ parse_args(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct client	*cl;
-	int		*idle;
-	uint64_t	 t0;
-	int		 i;
+	struct client *cl;
+	int *idle;
+	uint64_t t0;
+	int i;
 
 	parse_args(argc, argv);
 	signal(SIGPIPE, SIG_IGN);

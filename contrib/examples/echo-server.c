@@ -24,7 +24,7 @@ echo_handle(struct sockserv_request *req)
 	return n == 0 ? 0 : -1;
 }
 
-static const struct sockserv_handler echo = { .handle = echo_handle };
+static const struct sockserv_handler echo = {.handle = echo_handle};
 
 int
 main(int argc, char *argv[])

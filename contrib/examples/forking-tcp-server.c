@@ -34,7 +34,7 @@ fork_handle(struct sockserv_request *req)
 	return n == 0 ? 0 : -1;
 }
 
-static const struct sockserv_handler handler = { .handle = fork_handle };
+static const struct sockserv_handler handler = {.handle = fork_handle};
 
 static void
 on_signal(int sig)
@@ -63,6 +63,6 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sockserv_serve_forever(server, 0.5);
-	sockserv_server_close(server);	/* waits for the children */
+	sockserv_server_close(server); /* waits for the children */
 	return 0;
 }

@@ -29,7 +29,7 @@ reverse_handle(struct sockserv_request *req)
 	return sockserv_reply(req, out, len);
 }
 
-static const struct sockserv_handler handler = { .handle = reverse_handle };
+static const struct sockserv_handler handler = {.handle = reverse_handle};
 
 static void
 on_signal(int sig)

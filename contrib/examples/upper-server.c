@@ -64,9 +64,9 @@ upper_finish(struct sockserv_request *req)
 }
 
 static const struct sockserv_handler upper = {
-	.setup = upper_setup,
-	.handle = upper_handle,
-	.finish = upper_finish,
+    .setup = upper_setup,
+    .handle = upper_handle,
+    .finish = upper_finish,
 };
 
 static void

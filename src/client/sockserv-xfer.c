@@ -120,8 +120,8 @@ conn_open(const char *target)
 	int fd = -1, i, n, saved = 0;
 
 	target_url(target, url, sizeof(url));
-	if ((n = sockserv_addr_resolve(
-		 url, a, TARGET_ADDRS, err, sizeof(err))) == -1)
+	if ((n = sockserv_addr_resolve(url, a, TARGET_ADDRS, err,
+		 sizeof(err))) == -1)
 		die(errno == EHOSTUNREACH ? EX_CONN : EX_USAGE_, "%s", err);
 	for (i = 0; i < n && fd == -1; i++) {
 		fd = socket(a[i].family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -258,8 +258,8 @@ progress_draw(struct progress *p, int final)
 }
 
 static void
-progress_start(
-    struct progress *p, const char *name, uint64_t size, uint64_t start)
+progress_start(struct progress *p, const char *name, uint64_t size,
+    uint64_t start)
 {
 	p->on = !opt_quiet && isatty(2);
 	p->name = name;
@@ -279,13 +279,13 @@ progress_add(struct progress *p, size_t n)
 	p->done += n;
 	progress_draw(p, 0);
 	if (opt_rate > 0) {
-		ahead =
-		    (double)(p->done - p->start) / opt_rate - (os_monotonic() - p->t0);
+		ahead = (double)(p->done - p->start) / opt_rate -
+		    (os_monotonic() - p->t0);
 		if (ahead > 0)
-			nanosleep(
-			    &(struct timespec){.tv_sec = (time_t)ahead,
-				.tv_nsec =
-				    (long)((ahead - (time_t)ahead) * 1e9)},
+			nanosleep(&(struct timespec){.tv_sec = (time_t)ahead,
+				      .tv_nsec =
+					  (long)((ahead - (time_t)ahead) *
+					      1e9)},
 			    NULL);
 	}
 }
@@ -396,8 +396,8 @@ get_receive(struct sockserv_io *io, int fd, const char *local, uint64_t off,
 	size_t n;
 
 	for (pos = off; pos < size; pos += n) {
-		n = conn_read(
-		    io, buf, size - pos < BUFSZ ? (size_t)(size - pos) : BUFSZ);
+		n = conn_read(io, buf,
+		    size - pos < BUFSZ ? (size_t)(size - pos) : BUFSZ);
 		if (pwrite(fd, buf, n, (off_t)pos) != (ssize_t)n)
 			die(EX_LOCAL, "%s: %s", local, strerror(errno));
 		crc = xfer_crc32(crc, buf, n);
@@ -533,8 +533,8 @@ main(int argc, char *argv[])
 		    argc == 4 ? argv[3] : base_name(argv[2]));
 	} else if (strcmp(cmd, "get") == 0 && (argc == 3 || argc == 4)) {
 		io = conn_open(target);
-		rv = cmd_get(
-		    io, argv[2], argc == 4 ? argv[3] : base_name(argv[2]));
+		rv = cmd_get(io, argv[2],
+		    argc == 4 ? argv[3] : base_name(argv[2]));
 	} else if (strcmp(cmd, "list") == 0 && argc == 2) {
 		io = conn_open(target);
 		rv = cmd_list(io);

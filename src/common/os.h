@@ -31,7 +31,7 @@
 static inline double
 os_monotonic(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -70,17 +70,16 @@ os_pidfd_open(pid_t pid)
 static inline FILE *
 os_children_open(pid_t tid)
 {
-	char	 path[64];
+	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)tid);
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)tid);
 	return fopen(path, "re");
 }
 
 static inline pid_t
 os_children_next(FILE *f)
 {
-	long	 pid;
+	long pid;
 
 	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0)
 		return 0;
@@ -94,8 +93,8 @@ os_children_next(FILE *f)
 static inline long
 os_decimal(const char *s, long max)
 {
-	char	*end;
-	long	 v;
+	char *end;
+	long v;
 
 	if (*s < '0' || *s > '9')
 		return -1;
@@ -115,14 +114,17 @@ os_decimal(const char *s, long max)
  * flushes it), then flush.  Only descriptors added are ever closed.
  */
 struct os_fdrun {
-	int	lo, hi;		/* hi == -1: empty */
+	int lo, hi; /* hi == -1: empty */
 };
-#define OS_FDRUN_INIT	{ -1, -1 }
+#define OS_FDRUN_INIT                                                          \
+	{                                                                      \
+		-1, -1                                                         \
+	}
 
 static inline void
 os_fdrun_flush(struct os_fdrun *r)
 {
-	int	fd;
+	int fd;
 
 	if (r->hi < 0)
 		return;

@@ -34,19 +34,18 @@
 
 #include "sockservd.h"
 
-static const uint8_t v4mapped_prefix[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
+static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+    0xff};
 
 /* True if any bit of addr beyond the first len bits is set. */
 static bool
 acl_host_bits(const uint8_t *addr, int alen, int len)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < alen; i++) {
-		int	bits = len - i * 8;
-		uint8_t	mask;
+		int bits = len - i * 8;
+		uint8_t mask;
 
 		if (bits >= 8)
 			continue;
@@ -61,7 +60,7 @@ acl_host_bits(const uint8_t *addr, int alen, int len)
 static int
 acl_split(const char *cidr, char *buf, size_t len, const char **plen)
 {
-	const char	*slash, *start = cidr, *stop;
+	const char *slash, *start = cidr, *stop;
 
 	slash = strchr(cidr, '/');
 	stop = slash != NULL ? slash : cidr + strlen(cidr);
@@ -86,9 +85,9 @@ acl_split(const char *cidr, char *buf, size_t len, const char **plen)
 int
 acl_parse(const char *cidr, struct acl_rule *out, char *err, size_t errlen)
 {
-	char		 host[INET6_ADDRSTRLEN + 1];
-	const char	*plen;
-	int		 alen, len;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *plen;
+	int alen, len;
 
 	memset(out, 0, sizeof(*out));
 	if (cidr == NULL || acl_split(cidr, host, sizeof(host), &plen) == -1)
@@ -104,15 +103,19 @@ acl_parse(const char *cidr, struct acl_rule *out, char *err, size_t errlen)
 	len = plen != NULL ? (int)os_decimal(plen, alen * 8) : alen * 8;
 	if (len == -1) {
 		if (err != NULL)
-			snprintf(err, errlen, "%s: prefix length must be a "
-			    "number from 0 to %d", cidr, alen * 8);
+			snprintf(err, errlen,
+			    "%s: prefix length must be a "
+			    "number from 0 to %d",
+			    cidr, alen * 8);
 		errno = EINVAL;
 		return -1;
 	}
 	if (acl_host_bits(out->addr, alen, len)) {
 		if (err != NULL)
-			snprintf(err, errlen, "%s: address has bits set "
-			    "beyond the /%d prefix", cidr, len);
+			snprintf(err, errlen,
+			    "%s: address has bits set "
+			    "beyond the /%d prefix",
+			    cidr, len);
 		errno = EINVAL;
 		return -1;
 	}
@@ -128,8 +131,10 @@ acl_parse(const char *cidr, struct acl_rule *out, char *err, size_t errlen)
 	return 0;
 bad:
 	if (err != NULL)
-		snprintf(err, errlen, "%s: not an address or CIDR prefix "
-		    "(e.g. 10.0.0.0/8, ::1/128)", cidr != NULL ? cidr : "");
+		snprintf(err, errlen,
+		    "%s: not an address or CIDR prefix "
+		    "(e.g. 10.0.0.0/8, ::1/128)",
+		    cidr != NULL ? cidr : "");
 	errno = EINVAL;
 	return -1;
 }
@@ -138,8 +143,8 @@ bad:
 static bool
 acl_prefix_eq(const uint8_t *a, const uint8_t *b, int len)
 {
-	int	full = len / 8, rest = len % 8;
-	uint8_t	mask;
+	int full = len / 8, rest = len % 8;
+	uint8_t mask;
 
 	if (full > 0 && memcmp(a, b, (size_t)full) != 0)
 		return false;
@@ -153,7 +158,7 @@ static bool
 acl_match_one(const struct acl_rule *rules, size_t n, int family,
     const uint8_t *addr)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (rules[i].family == family &&
@@ -166,8 +171,8 @@ acl_match_one(const struct acl_rule *rules, size_t n, int family,
 bool
 acl_same_peer(const struct sockaddr *a, const struct sockaddr *b)
 {
-	uint32_t	 ka[4], kb[4];
-	int		 fa;
+	uint32_t ka[4], kb[4];
+	int fa;
 
 	fa = sockserv_sockaddr_key(a, ka);
 	return fa != 0 && fa == sockserv_sockaddr_key(b, kb) &&
@@ -182,9 +187,9 @@ acl_same_peer(const struct sockaddr *a, const struct sockaddr *b)
 bool
 acl_match(const struct acl_rule *rules, size_t n, const struct sockaddr *sa)
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-	const uint8_t			*a6;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	const uint8_t *a6;
 
 	if (sa == NULL || n == 0)
 		return false;

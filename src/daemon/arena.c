@@ -36,26 +36,26 @@
 
 #include "sockservd.h"
 
-#define ARENA_CHUNK	(64 * 1024)
-#define ARENA_SMIN	32		/* smallest class, header included */
-#define ARENA_NCLASS	7		/* 32 .. 2048 */
-#define ARENA_SMAX	(ARENA_SMIN << (ARENA_NCLASS - 1))
+#define ARENA_CHUNK  (64 * 1024)
+#define ARENA_SMIN   32 /* smallest class, header included */
+#define ARENA_NCLASS 7	/* 32 .. 2048 */
+#define ARENA_SMAX   (ARENA_SMIN << (ARENA_NCLASS - 1))
 
 /* Before every object: its class, or its mapping's length if large. */
 union arena_hdr {
 	struct {
-		size_t			 len;	/* large: whole mapping */
-		int			 class;	/* -1: large */
+		size_t len; /* large: whole mapping */
+		int class;  /* -1: large */
 	} h;
-	max_align_t			 align;
+	max_align_t align;
 };
 
 struct arena_free {
-	struct arena_free		*next;
+	struct arena_free *next;
 };
 
 struct arena_chunk {
-	SLIST_ENTRY(arena_chunk)	 entry;
+	SLIST_ENTRY(arena_chunk) entry;
 };
 
 /*
@@ -64,17 +64,17 @@ struct arena_chunk {
  * so that only pages in use are ever touched.
  */
 struct arena_state {
-	struct arena_free		*free_list[ARENA_NCLASS];
-	char				*next[ARENA_NCLASS];
-	char				*end[ARENA_NCLASS];
-	SLIST_HEAD(, arena_chunk)	 chunks;
+	struct arena_free *free_list[ARENA_NCLASS];
+	char *next[ARENA_NCLASS];
+	char *end[ARENA_NCLASS];
+	SLIST_HEAD(, arena_chunk) chunks;
 };
-static struct arena_state		*arena;
+static struct arena_state *arena;
 
 static void *
 arena_map(size_t len)
 {
-	void	*p;
+	void *p;
 
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	    -1, 0);
@@ -94,8 +94,8 @@ arena_map(size_t len)
 static int
 arena_grow(int k)
 {
-	struct arena_chunk	*ch;
-	size_t			 size = (size_t)ARENA_SMIN << k;
+	struct arena_chunk *ch;
+	size_t size = (size_t)ARENA_SMIN << k;
 
 	if ((ch = arena_map(ARENA_CHUNK)) == NULL)
 		return -1;
@@ -108,7 +108,7 @@ arena_grow(int k)
 static int
 arena_class(size_t total)
 {
-	int	 k;
+	int k;
 
 	for (k = 0; k < ARENA_NCLASS; k++)
 		if (total <= (size_t)ARENA_SMIN << k)
@@ -119,10 +119,10 @@ arena_class(size_t total)
 void *
 arena_alloc(size_t size)
 {
-	union arena_hdr		*hdr;
-	struct arena_free	*f;
-	size_t			 total, page;
-	int			 k;
+	union arena_hdr *hdr;
+	struct arena_free *f;
+	size_t total, page;
+	int k;
 
 	if (size > SIZE_MAX / 2) {
 		errno = ENOMEM;
@@ -147,12 +147,13 @@ arena_alloc(size_t size)
 		arena->free_list[k] = f->next;
 		memset(f, 0, (size_t)ARENA_SMIN << k);
 	} else {
-		if ((arena->next[k] == NULL || (size_t)(arena->end[k] -
-		    arena->next[k]) < ((size_t)ARENA_SMIN << k)) &&
+		if ((arena->next[k] == NULL ||
+			(size_t)(arena->end[k] - arena->next[k]) <
+			    ((size_t)ARENA_SMIN << k)) &&
 		    arena_grow(k) == -1)
 			return NULL;
 		f = (struct arena_free *)(void *)arena->next[k];
-		arena->next[k] += (size_t)ARENA_SMIN << k;	/* still zero */
+		arena->next[k] += (size_t)ARENA_SMIN << k; /* still zero */
 	}
 	hdr = (union arena_hdr *)(void *)f;
 	hdr->h.class = k;
@@ -162,9 +163,9 @@ arena_alloc(size_t size)
 void
 arena_free(void *p)
 {
-	union arena_hdr		*hdr;
-	struct arena_free	*f;
-	int			 k;
+	union arena_hdr *hdr;
+	struct arena_free *f;
+	int k;
 
 	if (p == NULL)
 		return;
@@ -193,7 +194,7 @@ arena_calloc(size_t n, size_t size)
 void
 arena_release(void)
 {
-	struct arena_chunk	*ch;
+	struct arena_chunk *ch;
 
 	if (arena == NULL)
 		return;
@@ -211,8 +212,8 @@ arena_release(void)
 static int
 arena_code_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	uintptr_t	 pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
-	int		 i, advice = *(const int *)arg;
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+	int i, advice = *(const int *)arg;
 
 	(void)size;
 	for (i = 0; i < info->dlpi_phnum; i++) {

@@ -39,11 +39,11 @@
 #include "sockservd.h"
 
 /* The supervisor's state, in the arena. */
-struct child_table		*child_tab;
+struct child_table *child_tab;
 
 /* The master's ends of the spares' socket pairs, for children to close. */
-static int			*child_spare_fds;
-static size_t			 child_nspare_fds, child_spare_fds_cap;
+static int *child_spare_fds;
+static size_t child_nspare_fds, child_spare_fds_cap;
 
 bool
 child_is_pool_mode(const struct service *svc)
@@ -57,7 +57,7 @@ child_is_pool_mode(const struct service *svc)
 struct sv_gen *
 child_gen_find(const struct conf *conf)
 {
-	struct sv_gen	*g;
+	struct sv_gen *g;
 
 	LIST_FOREACH(g, &child_tab->gens, entry)
 		if (g->conf == conf)
@@ -69,9 +69,9 @@ child_gen_find(const struct conf *conf)
 struct sv_gen *
 child_gen_get(struct conf *conf)
 {
-	struct sv_gen	*g;
-	struct service	*svc;
-	int		 n = 0, npool = 0;
+	struct sv_gen *g;
+	struct service *svc;
+	int n = 0, npool = 0;
 
 	if ((g = child_gen_find(conf)) != NULL)
 		return g;
@@ -92,7 +92,7 @@ child_gen_get(struct conf *conf)
 		n++;
 	}
 	g->npools = n;
-	conf->refs++;		/* dropped by child_gen_destroy */
+	conf->refs++; /* dropped by child_gen_destroy */
 	LIST_INSERT_HEAD(&child_tab->gens, g, entry);
 	return g;
 }
@@ -100,7 +100,7 @@ child_gen_get(struct conf *conf)
 void
 child_gen_destroy(struct sv_gen *g)
 {
-	int	 i;
+	int i;
 
 	conf_free(g->conf);
 	LIST_REMOVE(g, entry);
@@ -114,7 +114,7 @@ child_gen_destroy(struct sv_gen *g)
 struct sv_pool *
 child_pool_of(struct sv_gen *g, const struct service *svc)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < g->npools; i++)
 		if (g->pools[i].svc == svc)
@@ -144,12 +144,12 @@ child_pool_srv(struct sv_pool *p)
 int
 child_spare_fds_room(void)
 {
-	int	*fds;
-	size_t	 want = (size_t)child_tab->nlive + 1;
+	int *fds;
+	size_t want = (size_t)child_tab->nlive + 1;
 
 	if (want > child_spare_fds_cap) {
 		if ((fds = reallocarray(child_spare_fds, want * 2,
-		    sizeof(*fds))) == NULL)
+			 sizeof(*fds))) == NULL)
 			return -1;
 		child_spare_fds = fds;
 		child_spare_fds_cap = want * 2;
@@ -178,7 +178,7 @@ child_sock_close(struct child *c)
 static void
 child_spare_fds_sync(void)
 {
-	struct child	*c;
+	struct child *c;
 
 	if (!child_tab->spare_fds_stale)
 		return;
@@ -206,8 +206,8 @@ child_before_fork(void)
 void
 child_close_master(const struct service *keep_svc, int keep_fd)
 {
-	struct os_fdrun	 run = OS_FDRUN_INIT;
-	size_t		 i;
+	struct os_fdrun run = OS_FDRUN_INIT;
+	size_t i;
 
 	signal_close_child(&run);
 	listener_child_close(keep_svc, keep_fd, &run);
@@ -236,7 +236,7 @@ child_init(void)
 struct child *
 child_new(struct sv_pool *p, enum child_kind kind)
 {
-	struct child	*c;
+	struct child *c;
 
 	if ((c = arena_alloc(sizeof(*c))) == NULL)
 		return NULL;
@@ -275,8 +275,8 @@ child_add(struct child *c, pid_t pid)
 void
 child_remove(struct child *c)
 {
-	struct sv_gen	*g = c->pool->gen;
-	struct conf	*conf = c->conf;
+	struct sv_gen *g = c->pool->gen;
+	struct conf *conf = c->conf;
 
 	LIST_REMOVE(c, entry);
 	child_tab->nlive--;
@@ -298,7 +298,7 @@ child_remove(struct child *c)
 struct child *
 child_find(pid_t pid)
 {
-	struct child	*c;
+	struct child *c;
 
 	LIST_FOREACH(c, &child_tab->children, entry)
 		if (c->pid == pid)
@@ -309,7 +309,7 @@ child_find(pid_t pid)
 struct child *
 child_in_slot(const struct sv_pool *p, int slot)
 {
-	struct child	*c;
+	struct child *c;
 
 	LIST_FOREACH(c, &child_tab->children, entry)
 		if (c->pool == p && c->slot == slot)
@@ -321,8 +321,8 @@ child_in_slot(const struct sv_pool *p, int slot)
 void
 child_fini(void)
 {
-	struct sv_gen	*g;
-	struct child	*c;
+	struct sv_gen *g;
+	struct child *c;
 
 	if (child_tab == NULL)
 		return;
@@ -341,7 +341,7 @@ child_fini(void)
 void
 child_fork_failed(const struct service *svc)
 {
-	double	 now = os_monotonic();
+	double now = os_monotonic();
 
 	/* Under EAGAIN (process limit) a line per connection helps nobody. */
 	if (now - child_tab->fork_warned >= 1.0 ||

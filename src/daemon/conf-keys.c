@@ -44,11 +44,11 @@
  * and/or a handler that builds it.
  */
 enum conf_key_type {
-	CONF_KEY_INT,	/* long in the file, an int at `at', min to max */
-	CONF_KEY_BOOL,	/* a bool at `at' */
-	CONF_KEY_PATH,	/* an absolute path, strdup()ed to a char * at `at' */
-	CONF_KEY_STR,	/* a string: built by its handler, if any */
-	CONF_KEY_LIST	/* a list of strings: built by its handler */
+	CONF_KEY_INT,  /* long in the file, an int at `at', min to max */
+	CONF_KEY_BOOL, /* a bool at `at' */
+	CONF_KEY_PATH, /* an absolute path, strdup()ed to a char * at `at' */
+	CONF_KEY_STR,  /* a string: built by its handler, if any */
+	CONF_KEY_LIST  /* a list of strings: built by its handler */
 };
 
 struct conf_key {
@@ -128,10 +128,11 @@ conf_key_identity(struct conf *conf, struct service *svc, cfg_t *sec,
 	const char *u = cfg_getstr(sec, "user"), *g = cfg_getstr(sec, "group");
 
 	if (u != NULL && (conf->user = strdup(u)) != NULL)
-		conf_resolve_user(
-		    u, conf_msg_line(sec, "user", 0), &conf->uid, &conf->gid);
+		conf_resolve_user(u, conf_msg_line(sec, "user", 0), &conf->uid,
+		    &conf->gid);
 	if (g != NULL && (conf->group = strdup(g)) != NULL)
-		conf_resolve_group(g, conf_msg_line(sec, "group", 0), &conf->gid);
+		conf_resolve_group(g, conf_msg_line(sec, "group", 0),
+		    &conf->gid);
 }
 
 static void
@@ -142,8 +143,7 @@ conf_key_log(struct conf *conf, struct service *svc, cfg_t *sec,
 
 	if ((s = cfg_getstr(sec, "log")) == NULL)
 		return;
-	if (strcmp(s, "syslog") != 0 && strcmp(s, "stderr") != 0 &&
-	    s[0] != '/')
+	if (strcmp(s, "syslog") != 0 && strcmp(s, "stderr") != 0 && s[0] != '/')
 		conf_msg_error(conf_msg_line(sec, "log", 0),
 		    "log: expected syslog, stderr or an absolute path, "
 		    "got \"%s\"",
@@ -182,13 +182,14 @@ conf_key_service_identity(struct conf *conf, struct service *svc, cfg_t *sec,
 	svc->gid = conf->gid;
 	if (u != NULL) {
 		svc->user = strdup(u);
-		conf_resolve_user(
-		    u, conf_msg_line(sec, "user", 0), &svc->uid, &ugid);
+		conf_resolve_user(u, conf_msg_line(sec, "user", 0), &svc->uid,
+		    &ugid);
 	} else if (conf->user != NULL)
 		svc->user = strdup(conf->user);
 	if (g != NULL) {
 		svc->group = strdup(g);
-		conf_resolve_group(g, conf_msg_line(sec, "group", 0), &svc->gid);
+		conf_resolve_group(g, conf_msg_line(sec, "group", 0),
+		    &svc->gid);
 	} else if (conf->group != NULL)
 		svc->group = strdup(conf->group);
 	else if (u != NULL)
@@ -203,8 +204,8 @@ conf_key_listen(struct conf *conf, struct service *svc, cfg_t *sec,
 	unsigned int i, n = cfg_size(sec, "listen");
 
 	if (n == 0) {
-		conf_msg_error(
-		    svc->line, "service %s: listen is required", svc->name);
+		conf_msg_error(svc->line, "service %s: listen is required",
+		    svc->name);
 		return;
 	}
 	svc->urls = calloc(n + 1, sizeof(*svc->urls));
@@ -226,11 +227,11 @@ conf_key_listen(struct conf *conf, struct service *svc, cfg_t *sec,
 		if (svc->urls[i] == NULL)
 			return;
 		svc->naddrs++;
-		if (sockserv_addr_parse(
-			svc->urls[i], &svc->addrs[i], err, sizeof(err)) == -1) {
+		if (sockserv_addr_parse(svc->urls[i], &svc->addrs[i], err,
+			sizeof(err)) == -1) {
 			memset(&svc->addrs[i], 0, sizeof(svc->addrs[i]));
-			conf_msg_error(
-			    conf_msg_line(sec, "listen", i), "listen: %s", err);
+			conf_msg_error(conf_msg_line(sec, "listen", i),
+			    "listen: %s", err);
 		} else if (conf_addr_port(&svc->addrs[i]) == 0) {
 			memset(&svc->addrs[i], 0, sizeof(svc->addrs[i]));
 			conf_msg_error(conf_msg_line(sec, "listen", i),
@@ -248,7 +249,8 @@ conf_key_mode(struct conf *conf, struct service *svc, cfg_t *sec,
 	const char *s = cfg_getstr(sec, "mode");
 	size_t i;
 
-	for (i = 0; i < sizeof(conf_keys_modes) / sizeof(conf_keys_modes[0]); i++)
+	for (i = 0; i < sizeof(conf_keys_modes) / sizeof(conf_keys_modes[0]);
+	     i++)
 		if (strcmp(s, conf_keys_modes[i]) == 0) {
 			svc->mode = (enum svc_mode)i;
 			return;
@@ -289,8 +291,8 @@ conf_key_socket_owner(struct conf *conf, struct service *svc, cfg_t *sec,
 		conf_resolve_user(s, conf_msg_line(sec, "socket_owner", 0),
 		    &svc->socket_uid, NULL);
 	if ((s = cfg_getstr(sec, "socket_group")) != NULL)
-		conf_resolve_group(
-		    s, conf_msg_line(sec, "socket_group", 0), &svc->socket_gid);
+		conf_resolve_group(s, conf_msg_line(sec, "socket_group", 0),
+		    &svc->socket_gid);
 }
 
 /* Spares are forked connection children: fork mode only. */
@@ -330,8 +332,8 @@ conf_key_pool(struct conf *conf, struct service *svc, cfg_t *sec,
 }
 
 static void
-conf_build_acl(
-    cfg_t *sec, const char *key, struct acl_rule **rules, size_t *nrules)
+conf_build_acl(cfg_t *sec, const char *key, struct acl_rule **rules,
+    size_t *nrules)
 {
 	char err[256];
 	unsigned int i, n = cfg_size(sec, key);
@@ -341,7 +343,8 @@ conf_build_acl(
 	for (i = 0; i < n; i++) {
 		if (acl_parse(cfg_getnstr(sec, key, i), &(*rules)[*nrules], err,
 			sizeof(err)) == -1) {
-			conf_msg_error(conf_msg_line(sec, key, i), "%s: %s", key, err);
+			conf_msg_error(conf_msg_line(sec, key, i), "%s: %s",
+			    key, err);
 			continue;
 		}
 		(*nrules)++;
@@ -362,18 +365,28 @@ conf_key_deny(struct conf *conf, struct service *svc, cfg_t *sec,
 	conf_build_acl(sec, k->name, &svc->deny, &svc->ndeny);
 }
 
-#define KEY_INT(name, def, min, max, at, fn) \
-	{name, CONF_KEY_INT, def, NULL, min, max, at, fn}
-#define KEY_BOOL(name, def, at) \
-	{name, CONF_KEY_BOOL, def, NULL, 0, 0, at, NULL}
-#define KEY_PATH(name, def, at) \
-	{name, CONF_KEY_PATH, 0, def, 0, 0, at, NULL}
-#define KEY_STR(name, def, fn) \
-	{name, CONF_KEY_STR, 0, def, 0, 0, 0, fn}
-#define KEY_LIST(name, fn) \
-	{name, CONF_KEY_LIST, 0, NULL, 0, 0, 0, fn}
-#define GLOBAL(field)	offsetof(struct conf, field)
-#define SERVICE(field)	offsetof(struct service, field)
+#define KEY_INT(name, def, min, max, at, fn)                                   \
+	{                                                                      \
+		name, CONF_KEY_INT, def, NULL, min, max, at, fn                \
+	}
+#define KEY_BOOL(name, def, at)                                                \
+	{                                                                      \
+		name, CONF_KEY_BOOL, def, NULL, 0, 0, at, NULL                 \
+	}
+#define KEY_PATH(name, def, at)                                                \
+	{                                                                      \
+		name, CONF_KEY_PATH, 0, def, 0, 0, at, NULL                    \
+	}
+#define KEY_STR(name, def, fn)                                                 \
+	{                                                                      \
+		name, CONF_KEY_STR, 0, def, 0, 0, 0, fn                        \
+	}
+#define KEY_LIST(name, fn)                                                     \
+	{                                                                      \
+		name, CONF_KEY_LIST, 0, NULL, 0, 0, 0, fn                      \
+	}
+#define GLOBAL(field)  offsetof(struct conf, field)
+#define SERVICE(field) offsetof(struct service, field)
 
 /*
  * Every key of sockserv.conf(5), one row each.  A row is built in table
@@ -445,8 +458,8 @@ conf_key_find(const char *name)
 
 	k = conf_keys_row(conf_keys_service, NKEYS(conf_keys_service), name);
 	if (k == NULL)
-		k = conf_keys_row(
-		    conf_keys_global, NKEYS(conf_keys_global), name);
+		k = conf_keys_row(conf_keys_global, NKEYS(conf_keys_global),
+		    name);
 	return k;
 }
 
@@ -470,8 +483,9 @@ conf_parse_int(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		return 0;
 	}
 	if (k != NULL && (v < k->min || v > k->max)) {
-		conf_msg_error(cfg->line, "%s: %ld is out of range (%ld to %ld)",
-		    opt->name, v, k->min, k->max);
+		conf_msg_error(cfg->line,
+		    "%s: %ld is out of range (%ld to %ld)", opt->name, v,
+		    k->min, k->max);
 		return 0;
 	}
 	*out = v;
@@ -484,8 +498,8 @@ conf_parse_bool(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	int *out = result, b;
 
 	if ((b = cfg_parse_boolean(value)) == -1) {
-		conf_msg_error(cfg->line, "%s: expected true or false, got \"%s\"",
-		    opt->name, value);
+		conf_msg_error(cfg->line,
+		    "%s: expected true or false, got \"%s\"", opt->name, value);
 		b = opt->def.boolean;
 	}
 	*out = b;
@@ -498,8 +512,8 @@ conf_key_opt(const struct conf_key *k)
 {
 	switch (k->type) {
 	case CONF_KEY_INT:
-		return (cfg_opt_t)CFG_INT_CB(
-		    k->name, k->def, CFGF_NONE, conf_parse_int);
+		return (cfg_opt_t)CFG_INT_CB(k->name, k->def, CFGF_NONE,
+		    conf_parse_int);
 	case CONF_KEY_BOOL:
 		return (cfg_opt_t)CFG_BOOL_CB(k->name,
 		    k->def ? cfg_true : cfg_false, CFGF_NONE, conf_parse_bool);
@@ -570,15 +584,15 @@ bool
 conf_keys_in_service(const char *name)
 {
 	return conf_keys_row(conf_keys_service, NKEYS(conf_keys_service),
-	    name) != NULL;
+		   name) != NULL;
 }
 
 /* The options of a service, with room for `extra' more. */
 cfg_opt_t *
 conf_keys_service_opts(size_t extra)
 {
-	return conf_keys_opts(
-	    conf_keys_service, NKEYS(conf_keys_service), extra);
+	return conf_keys_opts(conf_keys_service, NKEYS(conf_keys_service),
+	    extra);
 }
 
 /* The root of pass 2: the global keys and the service section. */
@@ -622,13 +636,13 @@ conf_keys_print_global(cfg_t *cfg, FILE *fp)
 void
 conf_keys_print_service(cfg_t *sec, FILE *fp)
 {
-	conf_keys_print(
-	    conf_keys_service, NKEYS(conf_keys_service), sec, fp, 1);
+	conf_keys_print(conf_keys_service, NKEYS(conf_keys_service), sec, fp,
+	    1);
 }
 
 void
 conf_keys_build_service(struct conf *conf, struct service *svc, cfg_t *sec)
 {
-	conf_keys_build(
-	    conf_keys_service, NKEYS(conf_keys_service), conf, svc, sec);
+	conf_keys_build(conf_keys_service, NKEYS(conf_keys_service), conf, svc,
+	    sec);
 }

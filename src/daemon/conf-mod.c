@@ -181,8 +181,8 @@ conf_mod_report(void)
 
 	for (i = 0; i < cx.nmods; i++)
 		if (cx.mods[i].m == NULL)
-			conf_msg_error(
-			    0, "module %s: %s", cx.mods[i].ref, cx.mods[i].err);
+			conf_msg_error(0, "module %s: %s", cx.mods[i].ref,
+			    cx.mods[i].err);
 }
 
 /* The directory for `module = NAME': config, environment, build default. */
@@ -403,8 +403,8 @@ conf_mod_build(struct service *svc, cfg_t *sec)
 	struct conf_mod *cm = NULL;
 
 	if (ref == NULL) {
-		conf_msg_error(
-		    svc->line, "service %s: module is required", svc->name);
+		conf_msg_error(svc->line, "service %s: module is required",
+		    svc->name);
 		conf_check_blocks(svc, sec);
 		return;
 	}

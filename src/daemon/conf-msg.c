@@ -291,11 +291,11 @@ conf_cfg_error(cfg_t *cfg, const char *fmt, va_list ap)
 		if (name == NULL || strcmp(name, "root") == 0)
 			conf_msg_error(line, "unknown key '%s'", key);
 		else if (strcmp(name, "service") == 0)
-			conf_msg_error(line, "unknown key '%s' in service %s", key,
-			    cfg->title ? cfg->title : "");
+			conf_msg_error(line, "unknown key '%s' in service %s",
+			    key, cfg->title ? cfg->title : "");
 		else
-			conf_msg_error(line, "unknown option '%s' for module %s",
-			    key, name);
+			conf_msg_error(line,
+			    "unknown option '%s' for module %s", key, name);
 		return;
 	}
 	if (line == cx.unknown_line && line > 0) {
@@ -457,8 +457,9 @@ conf_svc_closed(cfg_t *root, cfg_opt_t *opt)
 			continue;
 		s = conf_svc_find(sec->title);
 		line = s != NULL && s->last != s->first ? s->last : root->line;
-		conf_msg_error(line, "duplicate service %s (first defined at %s)",
-		    sec->title, conf_msg_where(line, s != NULL ? s->first : 0));
+		conf_msg_error(line,
+		    "duplicate service %s (first defined at %s)", sec->title,
+		    conf_msg_where(line, s != NULL ? s->first : 0));
 		return;
 	}
 }

@@ -33,8 +33,8 @@
 
 #include "sockservd.h"
 
-#define SCAN_DEPTH 32 /* nested blocks and lists; ours go 3 deep */
-#define SCAN_NAME  64 /* bytes of a name quoted in a message */
+#define SCAN_DEPTH	32 /* nested blocks and lists; ours go 3 deep */
+#define SCAN_NAME	64 /* bytes of a name quoted in a message */
 #define SCAN_WORD(kind) ((kind) == 'w' || (kind) == 's') /* or a string */
 
 /* The last tokens seen, to name a block: `service echo {', `listen = {'. */
@@ -177,14 +177,13 @@ scan_string(struct scan *sc)
 		sc->p += 2;
 	}
 	if (sc->p == sc->end || *sc->p != q)
-		return scan_fail(
-		    sc, line, "unterminated string starting at line %d", line);
+		return scan_fail(sc, line,
+		    "unterminated string starting at line %d", line);
 	scan_push(sc, 's', start, (size_t)(sc->p - start));
 	sc->p++;
 	/* `include "PATTERN"' where a key may stand: not a value, a title. */
 	if (sc->tok[1].kind == 'w' && sc->tok[1].len == 7 &&
-	    memcmp(sc->tok[1].s, "include", 7) == 0 &&
-	    sc->tok[2].kind != '=' &&
+	    memcmp(sc->tok[1].s, "include", 7) == 0 && sc->tok[2].kind != '=' &&
 	    (sc->depth == 0 || !sc->open[sc->depth - 1].list)) {
 		sc->pend.start = (size_t)(sc->tok[1].s - sc->text);
 		sc->pend.end = (size_t)(sc->p - sc->text);
@@ -342,8 +341,8 @@ scan_next(struct scan *sc)
  * a message in err.
  */
 int
-conf_scan(char *buf, size_t len, struct conf_scan_include **incs,
-    size_t *nincs, int *line, char *err, size_t errlen)
+conf_scan(char *buf, size_t len, struct conf_scan_include **incs, size_t *nincs,
+    int *line, char *err, size_t errlen)
 {
 	struct scan sc = {.p = buf, .end = buf + len, .line = 1};
 	const char *nul, *s;
@@ -354,8 +353,8 @@ conf_scan(char *buf, size_t len, struct conf_scan_include **incs,
 	if ((nul = memchr(buf, '\0', len)) != NULL) {
 		for (s = buf; s < nul; s++)
 			sc.line += *s == '\n';
-		scan_fail(
-		    &sc, sc.line, "NUL byte: a configuration file is text");
+		scan_fail(&sc, sc.line,
+		    "NUL byte: a configuration file is text");
 	} else {
 		while (sc.p < sc.end && scan_next(&sc) == 0)
 			;

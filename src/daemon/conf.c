@@ -128,8 +128,8 @@ conf_addr_same(const struct sockserv_addr *x, const struct sockserv_addr *y)
 
 /* Index of the first of svc's first n addresses equal to a, or -1. */
 static int
-conf_addr_find(
-    const struct service *svc, size_t n, const struct sockserv_addr *a)
+conf_addr_find(const struct service *svc, size_t n,
+    const struct sockserv_addr *a)
 {
 	size_t i;
 
@@ -160,13 +160,13 @@ conf_check_addresses(struct conf *conf, struct service *b, cfg_t *sec)
 			    "service %s: duplicate address %s in listen "
 			    "(first at %s)",
 			    b->name, b->urls[j],
-			    conf_msg_where(line, conf_msg_line(sec, "listen", i)));
+			    conf_msg_where(line,
+				conf_msg_line(sec, "listen", i)));
 			continue;
 		}
 		if (!b->enabled)
 			continue; /* it may share an address it will not bind */
-		TAILQ_FOREACH(a, &conf->services, entry)
-		{
+		TAILQ_FOREACH(a, &conf->services, entry) {
 			if (a == b)
 				break;
 			if (conf_addr_find(a, a->naddrs, &b->addrs[j]) == -1)
@@ -310,9 +310,9 @@ conf_free(struct conf *conf)
 	if (conf == NULL || --conf->refs > 0)
 		return;
 	TAILQ_FOREACH(svc, &conf->services, entry)
-	n++;
+		n++;
 	TAILQ_FOREACH(svc, &conf->disabled, entry)
-	n++;
+		n++;
 	mods = calloc(n + 1, sizeof(*mods));
 	n = 0;
 	conf_services_free(&conf->services, mods, &n);
@@ -346,11 +346,11 @@ conf_service_find(struct conf *conf, const char *name)
 	struct service *svc;
 
 	TAILQ_FOREACH(svc, &conf->services, entry)
-	if (strcmp(svc->name, name) == 0)
-		return svc;
+		if (strcmp(svc->name, name) == 0)
+			return svc;
 	TAILQ_FOREACH(svc, &conf->disabled, entry)
-	if (strcmp(svc->name, name) == 0)
-		return svc;
+		if (strcmp(svc->name, name) == 0)
+			return svc;
 	return NULL;
 }
 
@@ -371,13 +371,15 @@ conf_print(struct conf *conf, FILE *fp)
 	cfg_t *sec;
 	int rc;
 
-	fprintf(fp, "# sockservd -T: the effective configuration, every "
-		    "default filled in\n");
+	fprintf(fp,
+	    "# sockservd -T: the effective configuration, every "
+	    "default filled in\n");
 	/* module_dir must be absolute; SOCKSERV_MODULE_DIR need not be. */
 	if (dir[0] != '/' && (abs = realpath(dir, NULL)) != NULL)
 		dir = abs;
-	rc = cfg_getstr(conf->cfg, "module_dir") != NULL ? 0 :
-	    cfg_setstr(conf->cfg, "module_dir", dir);
+	rc = cfg_getstr(conf->cfg, "module_dir") != NULL
+	    ? 0
+	    : cfg_setstr(conf->cfg, "module_dir", dir);
 	free(abs);
 	if (rc != 0)
 		return -1;
@@ -389,8 +391,9 @@ conf_print(struct conf *conf, FILE *fp)
 		fprintf(fp, "\nservice \"%s\" {\n", svc->name);
 		conf_keys_print_service(sec, fp);
 		if (svc->modopts != NULL)
-			cfg_opt_print_indent(
-			    cfg_getopt(sec, svc->module->desc->name), fp, 1);
+			cfg_opt_print_indent(cfg_getopt(sec,
+						 svc->module->desc->name),
+			    fp, 1);
 		fprintf(fp, "}\n");
 	}
 	return fflush(fp) == EOF || ferror(fp) ? -1 : 0;

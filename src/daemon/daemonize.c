@@ -41,22 +41,22 @@
 
 #include "sockservd.h"
 
-#define DAEMONIZE_NOTE_MAX	1024	/* < PIPE_BUF: one write, one read */
+#define DAEMONIZE_NOTE_MAX 1024 /* < PIPE_BUF: one write, one read */
 
-static int	 ready_fd = -1;		/* daemon: write end of the pipe */
-static bool	 stderr_released;	/* the launcher's stderr let go */
-static char	 fail_note[DAEMONIZE_NOTE_MAX]; /* sent with a failure */
-static int	 pidfile_fd = -1;
-static int	 pidfile_dirfd = -1;	/* its directory (safefile.c) */
-static char	*pidfile_path;
-static pid_t	 pidfile_pid;		/* the master: only it removes it */
+static int ready_fd = -1;		   /* daemon: write end of the pipe */
+static bool stderr_released;		   /* the launcher's stderr let go */
+static char fail_note[DAEMONIZE_NOTE_MAX]; /* sent with a failure */
+static int pidfile_fd = -1;
+static int pidfile_dirfd = -1; /* its directory (safefile.c) */
+static char *pidfile_path;
+static pid_t pidfile_pid; /* the master: only it removes it */
 
 /* Launcher: wait for the daemon's verdict and exit with it. */
 static __attribute__((noreturn)) void
 daemonize_wait(int rfd, pid_t child)
 {
-	unsigned char	 buf[1 + DAEMONIZE_NOTE_MAX];
-	ssize_t		 n;
+	unsigned char buf[1 + DAEMONIZE_NOTE_MAX];
+	ssize_t n;
 
 	/* The status, then what the daemon could no longer print itself. */
 	do
@@ -77,7 +77,7 @@ daemonize_wait(int rfd, pid_t child)
 static int
 daemonize_devnull(int fd, int flags)
 {
-	int	 null;
+	int null;
 
 	if ((null = open("/dev/null", flags | O_CLOEXEC)) == -1)
 		return -1;
@@ -94,9 +94,9 @@ daemonize_devnull(int fd, int flags)
 static int
 daemonize_close_listed(int first)
 {
-	struct dirent	*de;
-	DIR		*d;
-	int		 fd, closed, pass;
+	struct dirent *de;
+	DIR *d;
+	int fd, closed, pass;
 
 	/* Closing while reading the directory may skip entries: re-read. */
 	for (pass = 0; pass < 16; pass++) {
@@ -129,7 +129,7 @@ daemonize_close_listed(int first)
 int
 daemonize_close_inherited(int nlisten)
 {
-	unsigned int	 first = SYSTEMD_LISTEN_START + (unsigned int)nlisten;
+	unsigned int first = SYSTEMD_LISTEN_START + (unsigned int)nlisten;
 
 	if (close_range(first, ~0U, 0) == 0)
 		return 0;
@@ -146,8 +146,8 @@ daemonize_close_inherited(int nlisten)
 int
 daemonize_start(void)
 {
-	int	 p[2];
-	pid_t	 pid;
+	int p[2];
+	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return -1;
@@ -180,9 +180,9 @@ daemonize_start(void)
 static void
 daemonize_report(unsigned char status, const char *note)
 {
-	char	 buf[1 + DAEMONIZE_NOTE_MAX];
-	size_t	 len;
-	ssize_t	 n;
+	char buf[1 + DAEMONIZE_NOTE_MAX];
+	size_t len;
+	ssize_t n;
 
 	if (ready_fd == -1)
 		return;
@@ -220,8 +220,8 @@ daemonize_release(void)
 void
 daemonize_note(const char *fmt, ...)
 {
-	va_list	 ap;
-	size_t	 n;
+	va_list ap;
+	size_t n;
 
 	n = (size_t)snprintf(fail_note, sizeof(fail_note), "sockservd: ");
 	va_start(ap, fmt);
@@ -262,7 +262,7 @@ daemonize_fail(int status)
 static pid_t
 pidfile_holder(int fd)
 {
-	struct flock	 fl;
+	struct flock fl;
 
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
@@ -276,17 +276,17 @@ pidfile_holder(int fd)
 static int
 pidfile_lock(int fd, const char *path)
 {
-	struct flock	 fl;
-	char		 buf[32];
-	int		 n;
+	struct flock fl;
+	char buf[32];
+	int n;
 
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_SETLK, &fl) == -1) {
 		if (errno == EACCES || errno == EAGAIN) {
-			log_warnx("pidfile %s: already running (pid %ld)",
-			    path, (long)pidfile_holder(fd));
+			log_warnx("pidfile %s: already running (pid %ld)", path,
+			    (long)pidfile_holder(fd));
 			errno = EAGAIN;
 		} else
 			log_warn("pidfile %s: lock", path);
@@ -310,8 +310,8 @@ pidfile_lock(int fd, const char *path)
 int
 daemonize_pidfile_open(const char *path)
 {
-	char	 err[SAFEFILE_ERRLEN];
-	int	 fd, dirfd, saved;
+	char err[SAFEFILE_ERRLEN];
+	int fd, dirfd, saved;
 
 	fd = safefile_open(path, SAFEFILE_MKDIR | SAFEFILE_REMOVE,
 	    O_RDWR | O_CREAT, 0644, &dirfd, err, sizeof(err));
@@ -345,13 +345,13 @@ fail:
 void
 daemonize_pidfile_remove(void)
 {
-	struct stat	 st;
+	struct stat st;
 
 	if (pidfile_fd == -1 || getpid() != pidfile_pid)
 		return;
 	if (fstat(pidfile_fd, &st) == -1 ||
 	    safefile_unlinkat(pidfile_dirfd, strrchr(pidfile_path, '/') + 1,
-	    st.st_dev, st.st_ino) == -1)
+		st.st_dev, st.st_ino) == -1)
 		log_warn("pidfile %s: remove", pidfile_path);
 	close(pidfile_fd);
 	close(pidfile_dirfd);

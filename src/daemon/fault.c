@@ -24,11 +24,11 @@
 
 #include "sockservd.h"
 
-#define FAULT_PAUSE_MIN		10	/* ms: the first pause */
-#define FAULT_PAUSE_MAX		1000	/* ms: the longest */
-#define FAULT_REPORT_EVERY	60000	/* ms: a long burst, reported */
-#define FAULT_QUIET		5000	/* ms without an error: burst over */
-#define FAULT_WHATMAX		256	/* the context of a line */
+#define FAULT_PAUSE_MIN	   10	 /* ms: the first pause */
+#define FAULT_PAUSE_MAX	   1000	 /* ms: the longest */
+#define FAULT_REPORT_EVERY 60000 /* ms: a long burst, reported */
+#define FAULT_QUIET	   5000	 /* ms without an error: burst over */
+#define FAULT_WHATMAX	   256	 /* the context of a line */
 
 /* Which kind of error err is, for accept4 and recvfrom on a listener. */
 enum fault_kind
@@ -44,7 +44,7 @@ fault_kind(int err)
 	case ECONNABORTED:
 	/* Linux passes pending network errors of the new socket on. */
 	case EPROTO:
-	case EPERM:		/* netfilter */
+	case EPERM: /* netfilter */
 	case ENETDOWN:
 	case ENOPROTOOPT:
 	case EHOSTDOWN:
@@ -53,7 +53,7 @@ fault_kind(int err)
 	case ENETUNREACH:
 	case EOPNOTSUPP:
 	case ETIMEDOUT:
-	case ECONNREFUSED:	/* datagram: ICMP for an earlier reply */
+	case ECONNREFUSED: /* datagram: ICMP for an earlier reply */
 		return FAULT_SKIP;
 	default:
 		return FAULT_PAUSE;
@@ -69,8 +69,8 @@ fault_kind(int err)
 void
 fault_hit(struct fault *f, uint64_t now, int err, const char *fmt, ...)
 {
-	char		 what[FAULT_WHATMAX];
-	va_list		 ap;
+	char what[FAULT_WHATMAX];
+	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(what, sizeof(what), fmt, ap);
@@ -115,8 +115,8 @@ fault_pause(struct fault *f, uint64_t now)
 void
 fault_clear(struct fault *f, uint64_t now, const char *fmt, ...)
 {
-	char		 what[FAULT_WHATMAX];
-	va_list		 ap;
+	char what[FAULT_WHATMAX];
+	va_list ap;
 
 	f->pause = 0;
 	f->until = 0;
@@ -125,7 +125,7 @@ fault_clear(struct fault *f, uint64_t now, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	log_notice("%s: %s (%lu times in %.1f s); over", what,
-	    strerror(f->err), f->total, (double)(f->last - f->start) / 1000);
+	log_notice("%s: %s (%lu times in %.1f s); over", what, strerror(f->err),
+	    f->total, (double)(f->last - f->start) / 1000);
 	memset(f, 0, sizeof(*f));
 }

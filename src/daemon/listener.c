@@ -38,7 +38,7 @@
 
 #include "sockservd.h"
 
-struct listener_list	 listener_all = TAILQ_HEAD_INITIALIZER(listener_all);
+struct listener_list listener_all = TAILQ_HEAD_INITIALIZER(listener_all);
 
 static bool
 listener_is_unix(const struct listener *l)
@@ -84,14 +84,14 @@ static int
 listener_unix_listen(struct listener *l, const struct service *svc,
     const struct sockserv_options *opt, char *err, size_t errlen)
 {
-	struct sockserv_addr	 rel = l->addr;
-	struct sockaddr_un	*sun = (struct sockaddr_un *)(void *)&rel.sa;
-	const char		*name;
-	struct stat		 st;
-	int			 cwd, fd, saved;
+	struct sockserv_addr rel = l->addr;
+	struct sockaddr_un *sun = (struct sockaddr_un *)(void *)&rel.sa;
+	const char *name;
+	struct stat st;
+	int cwd, fd, saved;
 
-	l->dirfd = safefile_opendir(listener_unix_path(l), 0, &name, err,
-	    errlen);
+	l->dirfd =
+	    safefile_opendir(listener_unix_path(l), 0, &name, err, errlen);
 	if (l->dirfd == -1 ||
 	    safefile_removable(l->dirfd, svc->socket_uid, err, errlen) == -1)
 		return -1;
@@ -122,12 +122,13 @@ fail:
 static void
 listener_free(struct listener *l)
 {
-	int	 saved = errno;
+	int saved = errno;
 
 	TAILQ_REMOVE(&listener_all, l, entry);
 	if (l->dirfd != -1) {
-		if (l->fd != -1 && safefile_unlinkat(l->dirfd,
-		    listener_unix_name(l), l->dev, l->ino) == -1)
+		if (l->fd != -1 &&
+		    safefile_unlinkat(l->dirfd, listener_unix_name(l), l->dev,
+			l->ino) == -1)
 			log_warn("%s: cannot remove the socket file",
 			    listener_unix_path(l));
 		close(l->dirfd);
@@ -142,7 +143,7 @@ listener_free(struct listener *l)
 static struct listener *
 listener_find(const struct sockserv_addr *a, const char *url)
 {
-	struct listener	*l;
+	struct listener *l;
 
 	TAILQ_FOREACH(l, &listener_all, entry)
 		if (!l->claimed && l->addr.socktype == a->socktype &&
@@ -170,7 +171,7 @@ listener_sockopts(const struct service *svc, struct sockserv_options *opt)
 static struct listener *
 listener_alloc(void)
 {
-	struct listener	*l;
+	struct listener *l;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
@@ -187,12 +188,12 @@ listener_alloc(void)
  * On failure, the reason in err.
  */
 static struct listener *
-listener_new(struct service *svc, size_t i, const char *url,
-    char *err, size_t errlen)
+listener_new(struct service *svc, size_t i, const char *url, char *err,
+    size_t errlen)
 {
-	struct sockserv_options	 opt;
-	struct listener		*l;
-	int			 rv = 0;
+	struct sockserv_options opt;
+	struct listener *l;
+	int rv = 0;
 
 	if ((l = listener_alloc()) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -220,7 +221,7 @@ listener_new(struct service *svc, size_t i, const char *url,
 static void
 listener_update(struct listener *l, const struct service *svc)
 {
-	char	 err[SAFEFILE_ERRLEN];
+	char err[SAFEFILE_ERRLEN];
 
 	if (l->addr.socktype == SOCK_STREAM &&
 	    listen(l->fd, svc->request_queue_size) == -1)
@@ -235,7 +236,7 @@ listener_update(struct listener *l, const struct service *svc)
 static void
 listener_bind_undo(void)
 {
-	struct listener	*l, *tmp;
+	struct listener *l, *tmp;
 
 	for (l = TAILQ_FIRST(&listener_all); l != NULL; l = tmp) {
 		tmp = TAILQ_NEXT(l, entry);
@@ -255,15 +256,16 @@ listener_bind_undo(void)
 int
 listener_bind(struct conf *conf)
 {
-	struct service	*svc;
-	struct listener	*l;
-	char		 url[SOCKSERV_ADDRSTRLEN], err[SAFEFILE_ERRLEN];
-	size_t		 i;
+	struct service *svc;
+	struct listener *l;
+	char url[SOCKSERV_ADDRSTRLEN], err[SAFEFILE_ERRLEN];
+	size_t i;
 
 	TAILQ_FOREACH(svc, &conf->services, entry) {
 		/* conf.c allocates it; be safe with a conf that did not. */
-		if (svc->fds == NULL && (svc->fds = calloc(svc->naddrs + 1,
-		    sizeof(*svc->fds))) == NULL) {
+		if (svc->fds == NULL &&
+		    (svc->fds = calloc(svc->naddrs + 1, sizeof(*svc->fds))) ==
+			NULL) {
 			log_warn("service %s", svc->name);
 			listener_bind_undo();
 			return -1;
@@ -274,7 +276,7 @@ listener_bind(struct conf *conf)
 				l->claimed = true;
 				listener_update(l, svc);
 			} else if ((l = listener_new(svc, i, url, err,
-			    sizeof(err))) == NULL) {
+					sizeof(err))) == NULL) {
 				log_warnx("service %s: %s: %s", svc->name,
 				    svc->urls[i], err);
 				listener_bind_undo();
@@ -293,9 +295,9 @@ listener_bind(struct conf *conf)
 void
 listener_commit(struct conf *conf)
 {
-	struct service	*svc;
-	struct listener	*l;
-	size_t		 i;
+	struct service *svc;
+	struct listener *l;
+	size_t i;
 
 	TAILQ_FOREACH(svc, &conf->services, entry)
 		for (i = 0; i < svc->naddrs; i++)
@@ -308,17 +310,18 @@ listener_commit(struct conf *conf)
 void
 listener_prune(void)
 {
-	struct listener	*l, *tmp;
+	struct listener *l, *tmp;
 
 	for (l = TAILQ_FIRST(&listener_all); l != NULL; l = tmp) {
 		tmp = TAILQ_NEXT(l, entry);
 		if (!l->claimed) {
 			if (l->svc != NULL)
-				log_info("service %s: %s: closed",
-				    l->svc->name, l->url);
+				log_info("service %s: %s: closed", l->svc->name,
+				    l->url);
 			else
 				log_warnx("%s: passed by systemd, but no "
-				    "service listens there: closed", l->url);
+					  "service listens there: closed",
+				    l->url);
 			listener_free(l);
 		} else
 			l->claimed = false;
@@ -332,10 +335,10 @@ listener_prune(void)
 static int
 listener_sockname(int fd, struct sockserv_addr *a)
 {
-	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)(void *)&a->sa;
-	struct sockaddr_in	*s4 = (struct sockaddr_in *)(void *)&a->sa;
-	socklen_t		 len = sizeof(a->socktype);
-	int			 v6only = 1;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)&a->sa;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)&a->sa;
+	socklen_t len = sizeof(a->socktype);
+	int v6only = 1;
 
 	memset(a, 0, sizeof(*a));
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &a->socktype, &len) == -1)
@@ -345,15 +348,14 @@ listener_sockname(int fd, struct sockserv_addr *a)
 		return -1;
 	a->family = a->sa.ss_family;
 	len = sizeof(v6only);
-	if (a->family == AF_INET6 &&
-	    IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) &&
+	if (a->family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr) &&
 	    getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0)
 		a->wildcard = v6only == 0;
 	if (a->family == AF_INET && s4->sin_addr.s_addr == htonl(INADDR_ANY))
 		a->wildcard = true;
 	if ((a->socktype != SOCK_STREAM && a->socktype != SOCK_DGRAM) ||
 	    (a->family != AF_INET && a->family != AF_INET6 &&
-	    a->family != AF_UNIX)) {
+		a->family != AF_UNIX)) {
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
@@ -369,8 +371,8 @@ listener_sockname(int fd, struct sockserv_addr *a)
 int
 listener_adopt(int first, int n, char **names)
 {
-	struct listener	*l;
-	int		 i, fd;
+	struct listener *l;
+	int i, fd;
 
 	for (i = 0; i < n; i++) {
 		fd = first + i;
@@ -382,7 +384,8 @@ listener_adopt(int first, int n, char **names)
 		/* The master's accept loop relies on EAGAIN, as workers'. */
 		if (listener_sockname(fd, &l->addr) == -1 ||
 		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
-		    sockserv_addr_format(&l->addr, l->url, sizeof(l->url)) < 0) {
+		    sockserv_addr_format(&l->addr, l->url, sizeof(l->url)) <
+			0) {
 			log_warn("descriptor %d passed by systemd (%s): closed",
 			    fd, names != NULL ? names[i] : "unnamed");
 			close(fd);
@@ -400,7 +403,7 @@ listener_adopt(int first, int n, char **names)
 void
 listener_close_all(void)
 {
-	struct listener	*l;
+	struct listener *l;
 
 	while ((l = TAILQ_FIRST(&listener_all)) != NULL)
 		listener_free(l);
@@ -416,7 +419,7 @@ void
 listener_child_close(const struct service *keep_svc, int keep_fd,
     struct os_fdrun *run)
 {
-	struct listener	*l;
+	struct listener *l;
 
 	TAILQ_FOREACH(l, &listener_all, entry) {
 		os_fdrun_add(run, l->dirfd);

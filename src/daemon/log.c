@@ -54,13 +54,13 @@ enum log_target { TARGET_STDERR, TARGET_SYSLOG, TARGET_FILE };
 static enum log_target log_target = TARGET_STDERR;
 static int log_maxprio = LOG_INFO; /* most verbose kept */
 static int log_verbose;
-static int log_fd = -1; /* TARGET_FILE */
+static int log_fd = -1;	   /* TARGET_FILE */
 static int log_dirfd = -1; /* TARGET_FILE: its directory (safefile.c) */
 static char *log_path;
 /* TARGET_FILE: reopens by the master, counted in memory all processes share */
 static unsigned int *log_gen;
 static unsigned int log_gen_seen; /* the count this process follows */
-static bool log_journal; /* stderr is journald's: <N> prefixes */
+static bool log_journal;	  /* stderr is journald's: <N> prefixes */
 
 static const struct {
 	const char *name;
@@ -257,7 +257,7 @@ log_follow(void)
 	if (gen == __atomic_load_n(&log_gen_seen, __ATOMIC_RELAXED) ||
 	    __atomic_exchange_n(&log_gen_seen, gen, __ATOMIC_RELAXED) == gen)
 		return;
-	(void)log_reopen_file();	/* logged there; the old file stays */
+	(void)log_reopen_file(); /* logged there; the old file stays */
 }
 
 /* Write a whole buffer; a log line is best effort, so errors are dropped. */
@@ -350,8 +350,8 @@ log_vlog(int prio, const char *fmt, va_list ap)
 
 /* Format fmt and append ": strerror(err)". */
 static void
-log_vlog_errno(
-    int prio, int err, const char *prefix, const char *fmt, va_list ap)
+log_vlog_errno(int prio, int err, const char *prefix, const char *fmt,
+    va_list ap)
 {
 	char msg[LOG_LINEMAX], ebuf[128];
 	size_t n;

@@ -25,25 +25,22 @@
 #include "sockservd.h"
 
 #ifndef SYSCONFDIR
-#define SYSCONFDIR	"/etc"
+#define SYSCONFDIR "/etc"
 #endif
 
-static int		 opt_foreground;
-static int		 opt_verbose;
-static const char	*opt_config = SYSCONFDIR "/sockserv.conf";
-static const char	*opt_pidfile;
+static int opt_foreground;
+static int opt_verbose;
+static const char *opt_config = SYSCONFDIR "/sockserv.conf";
+static const char *opt_pidfile;
 
-static const struct option main_longopts[] = {
-	{ "foreground",	 no_argument,		NULL, 'f' },
-	{ "config",	 required_argument,	NULL, 'c' },
-	{ "pidfile",	 required_argument,	NULL, 'p' },
-	{ "test-config", no_argument,		NULL, 't' },
-	{ "dump-config", no_argument,		NULL, 'T' },
-	{ "verbose",	 no_argument,		NULL, 'v' },
-	{ "version",	 no_argument,		NULL, 'V' },
-	{ "help",	 no_argument,		NULL, 'h' },
-	{ NULL,		 0,			NULL, 0 }
-};
+static const struct option main_longopts[] = {{"foreground", no_argument, NULL,
+						  'f'},
+    {"config", required_argument, NULL, 'c'},
+    {"pidfile", required_argument, NULL, 'p'},
+    {"test-config", no_argument, NULL, 't'},
+    {"dump-config", no_argument, NULL, 'T'},
+    {"verbose", no_argument, NULL, 'v'}, {"version", no_argument, NULL, 'V'},
+    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 
 static void
 main_usage(FILE *fp)
@@ -72,7 +69,7 @@ main_usage(FILE *fp)
 static const char *
 main_abspath(const char *path)
 {
-	char	 cwd[PATH_MAX], *abs;
+	char cwd[PATH_MAX], *abs;
 
 	if (path[0] == '/')
 		return path;
@@ -86,10 +83,10 @@ main_abspath(const char *path)
 static void
 main_options(int argc, char *argv[], int *test)
 {
-	int	 ch;
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "fc:p:tTvVh", main_longopts,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			opt_foreground = 1;
@@ -139,7 +136,7 @@ main_options(int argc, char *argv[], int *test)
 static int
 main_pidfile(const struct conf *conf)
 {
-	const char	*path;
+	const char *path;
 
 	path = opt_pidfile != NULL ? opt_pidfile : conf->pidfile;
 	if (path == NULL)
@@ -157,11 +154,11 @@ main_pidfile(const struct conf *conf)
 int
 main(int argc, char *argv[])
 {
-	struct conf		*conf;
-	struct master_opts	 mo;
-	int			 test = 0;	/* 't' or 'T' */
-	char			**names;
-	int			 status, nlisten;
+	struct conf *conf;
+	struct master_opts mo;
+	int test = 0; /* 't' or 'T' */
+	char **names;
+	int status, nlisten;
 
 	main_options(argc, argv, &test);
 	log_init(opt_verbose);
@@ -203,7 +200,7 @@ main(int argc, char *argv[])
 	/* Files the master makes before the switch go to that user. */
 	if (conf->user != NULL && geteuid() == 0)
 		safefile_set_user(conf->uid, conf->gid);
-	arena_code_advise(MADV_DONTNEED);	/* the parser's: see master_trim */
+	arena_code_advise(MADV_DONTNEED); /* the parser's: see master_trim */
 
 	if (!opt_foreground && daemonize_start() == -1) {
 		log_warn("cannot become a daemon");

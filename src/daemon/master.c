@@ -38,31 +38,31 @@
 
 #include "sockservd.h"
 
-#define MASTER_BATCH		32	/* accepts per listener per wake-up */
-#define MASTER_SINGLE		15	/* then wake-ups taking one (accept) */
-#define MASTER_PKT_MAX		8192	/* datagram buffer, as socketserver */
-#define MASTER_REFUSE_WINDOW	1000	/* ms: refusals summarised per */
-#define MASTER_CHECK_TIMEOUT	10000	/* ms: reload's trial conf_load */
-#define MASTER_KILL_WAIT	5000	/* ms: for SIGKILLed children */
+#define MASTER_BATCH	     32	   /* accepts per listener per wake-up */
+#define MASTER_SINGLE	     15	   /* then wake-ups taking one (accept) */
+#define MASTER_PKT_MAX	     8192  /* datagram buffer, as socketserver */
+#define MASTER_REFUSE_WINDOW 1000  /* ms: refusals summarised per */
+#define MASTER_CHECK_TIMEOUT 10000 /* ms: reload's trial conf_load */
+#define MASTER_KILL_WAIT     5000  /* ms: for SIGKILLed children */
 
 enum master_state {
-	MASTER_RUN,		/* serving */
-	MASTER_DRAIN,		/* graceful stop: children finishing */
-	MASTER_KILL		/* children SIGKILLed: reaping */
+	MASTER_RUN,   /* serving */
+	MASTER_DRAIN, /* graceful stop: children finishing */
+	MASTER_KILL   /* children SIGKILLed: reaping */
 };
 
-static struct conf		*master_conf;
-static enum master_state	 master_state = MASTER_RUN;
-static uint64_t			 master_deadline;	/* DRAIN, KILL */
-static int			 master_sigfd = -1;
-static struct master_opts	 master_opt;		/* the command line's */
+static struct conf *master_conf;
+static enum master_state master_state = MASTER_RUN;
+static uint64_t master_deadline; /* DRAIN, KILL */
+static int master_sigfd = -1;
+static struct master_opts master_opt; /* the command line's */
 
 /* The poll set: [0] the signalfd, then the listeners polled now. */
-static struct pollfd		*master_pfd;
-static struct listener		**master_pl;
-static size_t			 master_npfd;		/* allocated */
+static struct pollfd *master_pfd;
+static struct listener **master_pl;
+static size_t master_npfd; /* allocated */
 
-static unsigned char		*master_pkt;		/* datagram buffer */
+static unsigned char *master_pkt; /* datagram buffer */
 
 /* The smaller of two poll timeouts, where -1 means none. */
 static int
@@ -92,7 +92,7 @@ master_until(uint64_t when, uint64_t now)
 static void
 master_notify(const char *state, const char *status)
 {
-	char	 sum[256];
+	char sum[256];
 
 	if (status == NULL) {
 		supervisor_status(master_conf, sum, sizeof(sum));
@@ -108,8 +108,8 @@ master_notify(const char *state, const char *status)
 static void
 master_systemd(void)
 {
-	char		 sum[256];
-	uint64_t	 now = os_monotonic_ms();
+	char sum[256];
+	uint64_t now = os_monotonic_ms();
 
 	if (systemd_timer(now) != 0)
 		return;
@@ -121,9 +121,9 @@ master_systemd(void)
 static int
 master_pollset_size(void)
 {
-	struct listener	 *l, **pl;
-	struct pollfd	 *pfd;
-	size_t		  n = 1;
+	struct listener *l, **pl;
+	struct pollfd *pfd;
+	size_t n = 1;
 
 	TAILQ_FOREACH(l, &listener_all, entry)
 		n++;
@@ -166,8 +166,8 @@ static void
 master_refuse(struct listener *l, const struct sockaddr *sa, socklen_t len,
     const char *why)
 {
-	char		 peer[SOCKSERV_ADDRSTRLEN];
-	uint64_t	 now = os_monotonic_ms();
+	char peer[SOCKSERV_ADDRSTRLEN];
+	uint64_t now = os_monotonic_ms();
 
 	if (l->refused == 0 && now - l->refused_at >= MASTER_REFUSE_WINDOW) {
 		if (sockserv_sockaddr_format(sa, len, peer, sizeof(peer)) < 0)
@@ -183,8 +183,8 @@ master_refuse(struct listener *l, const struct sockaddr *sa, socklen_t len,
 static int
 master_refused(uint64_t now)
 {
-	struct listener	*l;
-	int		 t = -1;
+	struct listener *l;
+	int t = -1;
 
 	TAILQ_FOREACH(l, &listener_all, entry) {
 		if (l->refused == 0)
@@ -195,8 +195,9 @@ master_refused(uint64_t now)
 			l->refused = 0;
 			l->refused_at = now;
 		} else
-			t = master_min_timeout(t, master_until(l->refused_at +
-			    MASTER_REFUSE_WINDOW, now));
+			t = master_min_timeout(t,
+			    master_until(l->refused_at + MASTER_REFUSE_WINDOW,
+				now));
 	}
 	return t;
 }
@@ -204,7 +205,7 @@ master_refused(uint64_t now)
 static bool
 master_admit(struct listener *l, const struct sockaddr *sa, socklen_t len)
 {
-	const struct service	*svc = l->svc;
+	const struct service *svc = l->svc;
 
 	if (!acl_admit(svc, sa)) {
 		master_refuse(l, sa, len, "address not allowed");
@@ -233,8 +234,8 @@ master_take_failed(struct listener *l, const char *call)
 	case FAULT_SKIP:
 		return true;
 	case FAULT_PAUSE:
-		fault_hit(&l->fault, os_monotonic_ms(), errno, "service %s: %s: %s",
-		    l->svc->name, l->url, call);
+		fault_hit(&l->fault, os_monotonic_ms(), errno,
+		    "service %s: %s: %s", l->svc->name, l->url, call);
 		break;
 	case FAULT_EMPTY:
 		break;
@@ -268,10 +269,10 @@ master_full(const struct service *svc)
 static void
 master_accept(struct listener *l)
 {
-	struct sockaddr_storage	 ss;
-	struct sockaddr		*sa = (struct sockaddr *)&ss;
-	socklen_t		 len;
-	int			 fd, i, max, took = 0;
+	struct sockaddr_storage ss;
+	struct sockaddr *sa = (struct sockaddr *)&ss;
+	socklen_t len;
+	int fd, i, max, took = 0;
 
 	max = l->hot->single > 0 ? 1 : MASTER_BATCH;
 	if (l->hot->single > 0)
@@ -291,8 +292,8 @@ master_accept(struct listener *l)
 			continue;
 		}
 		/* It closes fd; a fork failure is logged there. */
-		if (supervisor_fork_conn(master_conf, l->svc, fd, sa, len)
-		    == -1) {
+		if (supervisor_fork_conn(master_conf, l->svc, fd, sa, len) ==
+		    -1) {
 			fault_pause(&l->fault, os_monotonic_ms());
 			return;
 		}
@@ -305,15 +306,15 @@ master_accept(struct listener *l)
 static void
 master_recv(struct listener *l)
 {
-	struct sockaddr_storage	 ss;
-	struct sockaddr		*sa = (struct sockaddr *)&ss;
-	socklen_t		 len;
-	ssize_t			 n;
-	int			 i;
+	struct sockaddr_storage ss;
+	struct sockaddr *sa = (struct sockaddr *)&ss;
+	socklen_t len;
+	ssize_t n;
+	int i;
 
 	for (i = 0; i < MASTER_BATCH && !master_full(l->svc); i++) {
 		len = sizeof(ss);
-		ss.ss_family = AF_UNSPEC;	/* an unbound Unix sender: len 0 */
+		ss.ss_family = AF_UNSPEC; /* an unbound Unix sender: len 0 */
 		n = recvfrom(l->fd, master_pkt, MASTER_PKT_MAX, MSG_DONTWAIT,
 		    sa, &len);
 		if (n == -1) {
@@ -324,7 +325,7 @@ master_recv(struct listener *l)
 		if (!master_admit(l, sa, len))
 			continue;
 		if (supervisor_fork_dgram(master_conf, l->svc, l->fd,
-		    master_pkt, (size_t)n, sa, len) == -1) {
+			master_pkt, (size_t)n, sa, len) == -1) {
 			fault_pause(&l->fault, os_monotonic_ms());
 			return;
 		}
@@ -339,15 +340,15 @@ master_recv(struct listener *l)
 static nfds_t
 master_pollset(uint64_t now)
 {
-	struct listener	*l;
-	nfds_t		 n = 1;
+	struct listener *l;
+	nfds_t n = 1;
 
 	master_pfd[0].fd = master_sigfd;
 	master_pfd[0].events = POLLIN;
 	if (master_state != MASTER_RUN)
 		return n;
 	TAILQ_FOREACH(l, &listener_all, entry) {
-		if (n >= master_npfd)	/* only if growing it failed */
+		if (n >= master_npfd) /* only if growing it failed */
 			break;
 		if (l->svc->mode != MODE_FORK || master_full(l->svc) ||
 		    now < l->fault.until)
@@ -369,8 +370,8 @@ master_pollset(uint64_t now)
 static int
 master_start_pools(struct conf *conf)
 {
-	struct service	*svc;
-	int		 rv = 0;
+	struct service *svc;
+	int rv = 0;
 
 	TAILQ_FOREACH(svc, &conf->services, entry) {
 		if (pool_start(conf, svc) == -1) {
@@ -390,9 +391,9 @@ master_start_pools(struct conf *conf)
 static int
 master_trial_load(void)
 {
-	struct pollfd	 pfd;
-	pid_t		 pid;
-	int		 status, pidfd;
+	struct pollfd pfd;
+	pid_t pid;
+	int status, pidfd;
 
 	child_before_fork();
 	if ((pid = fork()) == -1) {
@@ -408,8 +409,8 @@ master_trial_load(void)
 	if (pidfd != -1) {
 		pfd.fd = pidfd;
 		pfd.events = POLLIN;
-		while (poll(&pfd, 1, MASTER_CHECK_TIMEOUT) == -1 &&
-		    errno == EINTR)
+		while (
+		    poll(&pfd, 1, MASTER_CHECK_TIMEOUT) == -1 && errno == EINTR)
 			;
 		if (pfd.revents == 0) {
 			log_warnx("reload: loading the configuration hangs");
@@ -422,7 +423,8 @@ master_trial_load(void)
 			return -1;
 	if (WIFSIGNALED(status))
 		log_warnx("reload: loading the configuration was killed by "
-		    "signal %d", WTERMSIG(status));
+			  "signal %d",
+		    WTERMSIG(status));
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -430,10 +432,10 @@ master_trial_load(void)
 static void
 master_reload_notes(const struct conf *old, const struct conf *new)
 {
-	const char	*op = old->pidfile, *np = new->pidfile;
+	const char *op = old->pidfile, *np = new->pidfile;
 
 	if ((old->user == NULL) != (new->user == NULL) ||
-	    (old->user && new->user && strcmp(old->user, new->user) != 0) ||
+	    (old->user && new->user &&strcmp(old->user, new->user) != 0) ||
 	    old->gid != new->gid)
 		log_warnx("reload: a new user or group takes a restart");
 	if (master_opt.pidfile == NULL && (op == NULL) == (np == NULL) && op &&
@@ -442,8 +444,8 @@ master_reload_notes(const struct conf *old, const struct conf *new)
 	if ((old->log == NULL) != (new->log == NULL) ||
 	    (old->log && strcmp(old->log, new->log) != 0) ||
 	    old->log_level != new->log_level)
-		if (log_open(new->log, new->log_level,
-		    master_opt.foreground) == -1)
+		if (log_open(new->log, new->log_level, master_opt.foreground) ==
+		    -1)
 			log_warnx("reload: keeping the old log target");
 }
 
@@ -469,7 +471,7 @@ master_idle_note(const struct conf *conf)
 {
 	if (TAILQ_EMPTY(&conf->services))
 		log_notice("no service enabled; idle until a reload "
-		    "enables one");
+			   "enables one");
 }
 
 /*
@@ -480,7 +482,7 @@ master_idle_note(const struct conf *conf)
 static void
 master_reload(void)
 {
-	struct conf	*new, *old = master_conf;
+	struct conf *new, *old = master_conf;
 
 	log_notice("reloading %s", master_opt.config);
 	/* Type=notify-reload wants the time of the request too. */
@@ -489,7 +491,8 @@ master_reload(void)
 	if (master_trial_load() == -1 ||
 	    (new = conf_load(master_opt.config)) == NULL) {
 		log_warnx("reload failed, keeping the old configuration");
-		master_notify("READY=1", "reload failed, keeping the old "
+		master_notify("READY=1",
+		    "reload failed, keeping the old "
 		    "configuration (see the log)");
 		return;
 	}
@@ -498,7 +501,8 @@ master_reload(void)
 	if (priv_check_config(new) == -1 || listener_bind(new) == -1) {
 		conf_free(new);
 		log_warnx("reload failed, keeping the old configuration");
-		master_notify("READY=1", "reload failed, keeping the old "
+		master_notify("READY=1",
+		    "reload failed, keeping the old "
 		    "configuration (see the log)");
 		return;
 	}
@@ -509,7 +513,7 @@ master_reload(void)
 	(void)master_start_pools(new);
 	supervisor_retire_conf(old);
 	listener_prune();
-	conf_free(old);		/* the master's reference */
+	conf_free(old); /* the master's reference */
 	log_notice("reloaded %s", master_opt.config);
 	master_idle_note(new);
 	master_notify("READY=1", "reloaded");
@@ -521,7 +525,7 @@ master_reload(void)
 static void
 master_stop(bool fast)
 {
-	uint64_t	 now = os_monotonic_ms();
+	uint64_t now = os_monotonic_ms();
 
 	if (master_state == MASTER_RUN) {
 		listener_close_all();
@@ -535,15 +539,16 @@ master_stop(bool fast)
 		else
 			log_notice("shutting down");
 		master_state = MASTER_DRAIN;
-		master_deadline = now +
-		    (uint64_t)master_conf->shutdown_timeout * 1000;
+		master_deadline =
+		    now + (uint64_t)master_conf->shutdown_timeout * 1000;
 		return;
 	}
 	if (master_state == MASTER_KILL)
 		return;
 	if (supervisor_live() > 0)
-		log_notice("%s: killing %d children", fast ?
-		    "fast shutdown" : "shutdown timeout", supervisor_live());
+		log_notice("%s: killing %d children",
+		    fast ? "fast shutdown" : "shutdown timeout",
+		    supervisor_live());
 	supervisor_signal_all(SIGKILL);
 	master_state = MASTER_KILL;
 	master_deadline = now + MASTER_KILL_WAIT;
@@ -557,7 +562,7 @@ master_stop(bool fast)
 static void
 master_signals(bool readable)
 {
-	unsigned	 got = readable ? signal_drain() : 0;
+	unsigned got = readable ? signal_drain() : 0;
 
 	if ((got & SIGNAL_CHILD) || master_state != MASTER_RUN)
 		supervisor_reap();
@@ -576,17 +581,18 @@ master_signals(bool readable)
 static int
 master_timeout(uint64_t now)
 {
-	struct listener	*l;
-	int		 t;
+	struct listener *l;
+	int t;
 
 	t = master_min_timeout(supervisor_next_timeout(), systemd_timer(now));
 	if (master_state != MASTER_RUN)
-		return master_min_timeout(t, master_min_timeout(100,
-		    master_until(master_deadline, now)));
+		return master_min_timeout(t,
+		    master_min_timeout(100,
+			master_until(master_deadline, now)));
 	TAILQ_FOREACH(l, &listener_all, entry)
 		if (now < l->fault.until)
-			t = master_min_timeout(t, master_until(l->fault.until,
-			    now));
+			t = master_min_timeout(t,
+			    master_until(l->fault.until, now));
 	return master_min_timeout(t, master_refused(now));
 }
 
@@ -594,11 +600,11 @@ master_timeout(uint64_t now)
 static bool
 master_turn(void)
 {
-	uint64_t	 now = os_monotonic_ms();
-	nfds_t		 n, i;
+	uint64_t now = os_monotonic_ms();
+	nfds_t n, i;
 	enum master_state before = master_state;
-	struct conf	*conf = master_conf;
-	int		 strays;
+	struct conf *conf = master_conf;
+	int strays;
 
 	n = master_pollset(now);
 	if (poll(master_pfd, n, master_timeout(now)) == -1) {
@@ -620,8 +626,8 @@ master_turn(void)
 		if (now >= master_deadline) {
 			if (master_state == MASTER_KILL) {
 				log_warnx("%d children and %d processes they "
-				    "left would not die", supervisor_live(),
-				    strays);
+					  "left would not die",
+				    supervisor_live(), strays);
 				return false;
 			}
 			master_stop(false);
@@ -650,10 +656,11 @@ master_turn(void)
 static int
 master_abort(int status, bool logged)
 {
-	const char	*target = master_conf->log;
+	const char *target = master_conf->log;
 
-	if (logged && ((target == NULL && !master_opt.foreground) ||
-	    (target != NULL && strcmp(target, "stderr") != 0)))
+	if (logged &&
+	    ((target == NULL && !master_opt.foreground) ||
+		(target != NULL && strcmp(target, "stderr") != 0)))
 		daemonize_note("start-up failed, see the log (%s)",
 		    target != NULL ? target : "syslog");
 	master_stop(true);
@@ -699,7 +706,7 @@ master_log_open(const struct conf *conf)
 int
 master_run(struct conf *conf, const struct master_opts *opt)
 {
-	int	 status;
+	int status;
 
 	master_opt = *opt;
 	master_conf = conf;
@@ -721,14 +728,14 @@ master_run(struct conf *conf, const struct master_opts *opt)
 	}
 	/* EPERM: a file location refused by safefile.c. */
 	if (listener_bind(conf) == -1 || master_commit(conf) == -1) {
-		status = master_abort(errno == EPERM ? EXIT_NOPERM :
-		    EXIT_OSERR, false);
+		status = master_abort(errno == EPERM ? EXIT_NOPERM : EXIT_OSERR,
+		    false);
 		goto out;
 	}
-	listener_prune();		/* nothing to close: resets the marks */
+	listener_prune(); /* nothing to close: resets the marks */
 	if (master_log_open(conf) == -1) {
-		status = master_abort(errno == EPERM ? EXIT_NOPERM :
-		    EXIT_OSERR, false);
+		status = master_abort(errno == EPERM ? EXIT_NOPERM : EXIT_OSERR,
+		    false);
 		goto out;
 	}
 	if (priv_drop_master(conf) == -1) {

@@ -77,8 +77,8 @@ module_unregister(struct module *m)
  * failure writes the reason, naming path, to err.
  */
 static int
-module_check_desc(
-    const struct sockserv_module *d, const char *path, char *err, size_t errlen)
+module_check_desc(const struct sockserv_module *d, const char *path, char *err,
+    size_t errlen)
 {
 	unsigned int known = SOCKSERV_MOD_STREAM | SOCKSERV_MOD_DGRAM;
 

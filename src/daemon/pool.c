@@ -31,8 +31,8 @@
 
 #include "sockservd.h"
 
-#define POOL_TICK	1.0	/* seconds between pool sizings */
-#define POOL_TICK_URGENT 0.1	/* sooner when a pool ran out of idle */
+#define POOL_TICK	 1.0 /* seconds between pool sizings */
+#define POOL_TICK_URGENT 0.1 /* sooner when a pool ran out of idle */
 
 /* Scoreboard slots a service needs: its largest possible pool. */
 static int
@@ -40,15 +40,15 @@ pool_slots(const struct service *svc)
 {
 	if (svc->mode != MODE_PREFORK)
 		return 1;
-	return svc->max_workers > svc->workers ? svc->max_workers :
-	    svc->workers;
+	return svc->max_workers > svc->workers ? svc->max_workers
+					       : svc->workers;
 }
 
 /* The region for every pool service of g (see pool_begin). */
 static int
 pool_scoreboard(struct sv_gen *g)
 {
-	int	*sizes, *caps, i;
+	int *sizes, *caps, i;
 
 	if (g->npools == 0)
 		return 0;
@@ -79,12 +79,12 @@ pool_scoreboard(struct sv_gen *g)
 static int
 pool_spawn(struct sv_pool *p)
 {
-	struct sv_gen	*g = p->gen;
+	struct sv_gen *g = p->gen;
 	struct scoreboard *sb;
-	struct service	*svc = p->svc;
-	struct child	*c;
-	int		 slot, limit = 0;
-	pid_t		 pid;
+	struct service *svc = p->svc;
+	struct child *c;
+	int slot, limit = 0;
+	pid_t pid;
 
 	if (p->index < 0)
 		return spare_spawn(p);
@@ -102,7 +102,7 @@ pool_spawn(struct sv_pool *p)
 	if (svc->mode == MODE_PREFORK &&
 	    scoreboard_dgram_count(g->sb, p->index) < svc->workers)
 		scoreboard_set_dgram(g->sb, slot);
-	sb = g->sb;		/* the child cannot read the arena */
+	sb = g->sb; /* the child cannot read the arena */
 	child_before_fork();
 	if ((pid = fork()) == -1) {
 		child_fork_failed(svc);
@@ -127,7 +127,7 @@ pool_spawn(struct sv_pool *p)
 void
 pool_owe(struct sv_pool *p, int n, double delay)
 {
-	double	 at = os_monotonic() + delay;
+	double at = os_monotonic() + delay;
 
 	if (p->pending == 0 || at > p->respawn_at)
 		p->respawn_at = at;
@@ -138,11 +138,11 @@ pool_owe(struct sv_pool *p, int n, double delay)
 static void
 pool_spawn_n(struct sv_pool *p, int n)
 {
-	int	 rv;
+	int rv;
 
 	while (n > 0) {
 		if ((rv = pool_spawn(p)) == 1)
-			return;		/* full: sizing will see it */
+			return; /* full: sizing will see it */
 		if (rv == -1) {
 			p->delay = pool_backoff_next(p->delay, 0);
 			pool_owe(p, n, p->delay);
@@ -156,11 +156,11 @@ pool_spawn_n(struct sv_pool *p, int n)
 static struct sv_pool *
 pool_begin(struct conf *conf, struct service *svc)
 {
-	struct sv_gen	*g;
-	struct sv_pool	*p;
+	struct sv_gen *g;
+	struct sv_pool *p;
 
 	if ((g = child_gen_get(conf)) == NULL)
-		return NULL;			/* errno from the arena */
+		return NULL; /* errno from the arena */
 	if ((p = child_pool_of(g, svc)) == NULL) {
 		errno = ENOENT;
 		return NULL;
@@ -182,8 +182,8 @@ pool_begin(struct conf *conf, struct service *svc)
 static int
 pool_start_spares(struct conf *conf, struct service *svc)
 {
-	struct sv_pool	*p;
-	size_t		 i;
+	struct sv_pool *p;
+	size_t i;
 
 	for (i = 0; i < svc->naddrs; i++)
 		if (svc->addrs[i].socktype == SOCK_STREAM)
@@ -200,7 +200,7 @@ pool_start_spares(struct conf *conf, struct service *svc)
 int
 pool_start(struct conf *conf, struct service *svc)
 {
-	struct sv_pool	*p;
+	struct sv_pool *p;
 
 	if (svc->mode == MODE_FORK)
 		return pool_start_spares(conf, svc);
@@ -223,24 +223,23 @@ pool_start(struct conf *conf, struct service *svc)
 static void
 pool_size(struct sv_pool *p, double now)
 {
-	struct service	*svc = p->svc;
-	struct child	*c;
-	int		 used, idle, delta, slot;
+	struct service *svc = p->svc;
+	struct child *c;
+	int used, idle, delta, slot;
 
 	if (now - p->last_tick < POOL_TICK &&
 	    !(scoreboard_urgent(p->gen->sb, p->index) &&
-	    now - p->last_tick >= POOL_TICK_URGENT))
+		now - p->last_tick >= POOL_TICK_URGENT))
 		return;
 	(void)scoreboard_take_urgent(p->gen->sb, p->index);
 	p->last_tick = now;
 	scoreboard_count(p->gen->sb, p->index, &used, &idle);
 	/* Respawns owed count as starting workers: no growth past back-off. */
-	delta = pool_delta(used + p->pending, idle + p->pending,
-	    svc->workers, svc->min_spare, svc->max_spare, svc->max_workers,
-	    &p->rate);
+	delta = pool_delta(used + p->pending, idle + p->pending, svc->workers,
+	    svc->min_spare, svc->max_spare, svc->max_workers, &p->rate);
 	if (delta > 0) {
-		log_debug("service %s: %d idle of %d, starting %d",
-		    svc->name, idle, used, delta);
+		log_debug("service %s: %d idle of %d, starting %d", svc->name,
+		    idle, used, delta);
 		pool_spawn_n(p, delta);
 		p->maxed_logged = false;
 	} else if (delta < 0) {
@@ -261,12 +260,13 @@ pool_size(struct sv_pool *p, double now)
 static void
 pool_maintain_one(struct sv_pool *p, double now)
 {
-	int	 n;
+	int n;
 
 	if (p->in_burst && p->pending == 0 &&
 	    now - p->last_death >= POOL_STABLE_SECS) {
 		log_notice("service %s: workers stable again after %d "
-		    "failures", p->svc->name, p->deaths);
+			   "failures",
+		    p->svc->name, p->deaths);
 		p->in_burst = false;
 		p->delay = 0;
 	}
@@ -286,9 +286,9 @@ pool_maintain_one(struct sv_pool *p, double now)
 void
 pool_maintain(void)
 {
-	struct sv_gen	*g;
-	double		 now = os_monotonic();
-	int		 i;
+	struct sv_gen *g;
+	double now = os_monotonic();
+	int i;
 
 	LIST_FOREACH(g, &child_tab->gens, entry) {
 		if (g->retired)
@@ -310,10 +310,10 @@ pool_due(double *best, double at)
 int
 pool_next_timeout(void)
 {
-	struct sv_gen	*g;
-	struct sv_pool	*p;
-	double		 best = -1, now;
-	int		 i;
+	struct sv_gen *g;
+	struct sv_pool *p;
+	double best = -1, now;
+	int i;
 
 	LIST_FOREACH(g, &child_tab->gens, entry) {
 		if (g->retired)
@@ -323,23 +323,25 @@ pool_next_timeout(void)
 			if (!p->started)
 				continue;
 			if (p->index < 0 && spare_deficit(p) > 0)
-				pool_due(&best, 0);	/* now */
+				pool_due(&best, 0); /* now */
 			else if (p->index < 0 && p->nhanded > 0 &&
 			    !child_tab->stopping &&
 			    p->handed_at + SPARE_GRACE > os_monotonic())
 				pool_due(&best, p->handed_at + SPARE_GRACE);
 			if (p->in_burst)
-				pool_due(&best, p->last_death +
-				    POOL_STABLE_SECS);
+				pool_due(&best,
+				    p->last_death + POOL_STABLE_SECS);
 			if (child_tab->stopping)
 				continue;
 			if (p->pending > 0)
 				pool_due(&best, p->respawn_at);
 			if (p->svc->mode != MODE_PREFORK)
 				continue;
-			pool_due(&best, p->last_tick +
-			    (scoreboard_urgent(g->sb, p->index) ?
-			    POOL_TICK_URGENT : POOL_TICK));
+			pool_due(&best,
+			    p->last_tick +
+				(scoreboard_urgent(g->sb, p->index)
+					? POOL_TICK_URGENT
+					: POOL_TICK));
 		}
 	}
 	if (best < 0)
@@ -353,10 +355,10 @@ pool_next_timeout(void)
 /* ------------------------------------------------------- pure policies */
 
 int
-pool_delta(int live, int idle, int workers, int min_spare,
-    int max_spare, int max_workers, int *rate)
+pool_delta(int live, int idle, int workers, int min_spare, int max_spare,
+    int max_workers, int *rate)
 {
-	int	 room, n;
+	int room, n;
 
 	if (max_workers < workers)
 		max_workers = workers;
@@ -397,7 +399,7 @@ pool_backoff_next(double delay, double lived)
 int
 pool_request_limit(int max_requests, int index, int nslots)
 {
-	long long	 spread;
+	long long spread;
 
 	if (max_requests <= 0)
 		return 0;

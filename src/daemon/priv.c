@@ -39,23 +39,23 @@
 
 /* An identity to run as; user NULL: keep the current uid. */
 struct priv_ident {
-	const char	*user;
-	const char	*group;
-	uid_t		 uid;
-	gid_t		 gid;
+	const char *user;
+	const char *group;
+	uid_t uid;
+	gid_t gid;
 };
 
-#define PRIV_MAXKEEP	4
+#define PRIV_MAXKEEP 4
 
 /* The master's identity once priv_drop_master switched it. */
-static bool	priv_master_dropped;
-static uid_t	priv_master_uid;
+static bool priv_master_dropped;
+static uid_t priv_master_uid;
 /*
  * Set once the master has trimmed the bounding set as far as it will go.
  * Children inherit both the trimmed set and this flag through fork, so
  * the per-connection path skips 41 capget/prctl round trips.
  */
-static bool	priv_bound_done;
+static bool priv_bound_done;
 /*
  * What the master is once priv_drop_master() is done, for every child to
  * compare against without a syscall: its uid and gid (real, effective
@@ -63,18 +63,18 @@ static bool	priv_bound_done;
  * capability, and the empty set the children take, built once.  A child
  * writes and executes as few pages as it can: each is a fault.
  */
-static bool	priv_self_known;
-static uid_t	priv_self_uid;
-static gid_t	priv_self_gid;
-static bool	priv_self_caps = true;
-static cap_t	priv_empty;
+static bool priv_self_known;
+static uid_t priv_self_uid;
+static gid_t priv_self_gid;
+static bool priv_self_caps = true;
+static cap_t priv_empty;
 /*
  * Set once the master has cleared its ambient set and set no_new_privs
  * on itself (priv_note_self): both are inherited through fork and only
  * ever cleared/kept by the kernel, so a child has nothing left to do
  * there (three syscalls a connection in fork mode).
  */
-static bool	priv_master_clean;
+static bool priv_master_clean;
 
 /* The identity svc runs as, relative to the current process's. */
 static void
@@ -82,10 +82,12 @@ priv_ident_svc(const struct service *svc, struct priv_ident *id)
 {
 	id->user = svc->user;
 	id->group = svc->group;
-	id->uid = svc->user != NULL ? svc->uid : priv_self_known ?
-	    priv_self_uid : geteuid();
-	id->gid = svc->user != NULL || svc->group != NULL ? svc->gid :
-	    priv_self_known ? priv_self_gid : getegid();
+	id->uid = svc->user != NULL ? svc->uid
+	    : priv_self_known	    ? priv_self_uid
+				    : geteuid();
+	id->gid = svc->user != NULL || svc->group != NULL ? svc->gid
+	    : priv_self_known				  ? priv_self_gid
+							  : getegid();
 }
 
 /* True if the calling process runs as exactly uid and gid (real,
@@ -93,21 +95,21 @@ priv_ident_svc(const struct service *svc, struct priv_ident *id)
 static bool
 priv_is_ident(uid_t uid, gid_t gid)
 {
-	uid_t	ru, eu, su;
-	gid_t	rg, eg, sg;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
 
 	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
 		return false;
-	return ru == uid && eu == uid && su == uid &&
-	    rg == gid && eg == gid && sg == gid;
+	return ru == uid && eu == uid && su == uid && rg == gid && eg == gid &&
+	    sg == gid;
 }
 
 /* May this process give a child another identity? */
 static bool
 priv_can_switch(void)
 {
-	cap_t			caps;
-	cap_flag_value_t	u = CAP_CLEAR, g = CAP_CLEAR;
+	cap_t caps;
+	cap_flag_value_t u = CAP_CLEAR, g = CAP_CLEAR;
 
 	if (geteuid() == 0)
 		return true;
@@ -126,14 +128,16 @@ priv_check_ident(const char *who, const struct priv_ident *id)
 {
 	if (id->user != NULL && id->uid != geteuid()) {
 		log_warnx("%s: user \"%s\" (uid %lu) cannot be used: sockservd "
-		    "runs as uid %lu, not as root", who, id->user,
-		    (unsigned long)id->uid, (unsigned long)geteuid());
+			  "runs as uid %lu, not as root",
+		    who, id->user, (unsigned long)id->uid,
+		    (unsigned long)geteuid());
 		return -1;
 	}
 	if ((id->user != NULL || id->group != NULL) && id->gid != getegid()) {
-		log_warnx("%s: group \"%s\" (gid %lu) cannot be used: sockservd "
-		    "runs as gid %lu, not as root", who,
-		    id->group != NULL ? id->group : id->user,
+		log_warnx(
+		    "%s: group \"%s\" (gid %lu) cannot be used: sockservd "
+		    "runs as gid %lu, not as root",
+		    who, id->group != NULL ? id->group : id->user,
 		    (unsigned long)id->gid, (unsigned long)getegid());
 		return -1;
 	}
@@ -151,10 +155,10 @@ priv_check_ident(const char *who, const struct priv_ident *id)
 int
 priv_check_config(const struct conf *conf)
 {
-	struct priv_ident	 id;
-	const struct service	*svc;
-	char			 who[128];
-	int			 rc = 0;
+	struct priv_ident id;
+	const struct service *svc;
+	char who[128];
+	int rc = 0;
 
 	if (!priv_can_switch()) {
 		id.user = conf->user;
@@ -173,16 +177,18 @@ priv_check_config(const struct conf *conf)
 	if (priv_master_dropped && conf->user != NULL &&
 	    conf->uid != priv_master_uid)
 		log_warnx("user \"%s\": the master keeps running as uid %lu "
-		    "until restarted; workers use the new user", conf->user,
-		    (unsigned long)priv_master_uid);
+			  "until restarted; workers use the new user",
+		    conf->user, (unsigned long)priv_master_uid);
 	if (geteuid() != 0)
 		return 0;
 	if (conf->user == NULL)
-		log_warnx("WARNING: started as root and no `user' is set: "
+		log_warnx(
+		    "WARNING: started as root and no `user' is set: "
 		    "the master keeps running as root with every capability");
 	TAILQ_FOREACH(svc, &conf->services, entry)
 		if (svc->user == NULL)
-			log_warnx("WARNING: service %s: no `user' set, its "
+			log_warnx(
+			    "WARNING: service %s: no `user' set, its "
 			    "workers run as root (uid 0, no capabilities)",
 			    svc->name);
 	return 0;
@@ -192,9 +198,9 @@ priv_check_config(const struct conf *conf)
 static bool
 priv_port_privileged(const struct sockserv_addr *a)
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-	unsigned			 port;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	unsigned port;
 
 	switch (a->sa.ss_family) {
 	case AF_INET:
@@ -219,10 +225,10 @@ static int
 priv_master_keep(const struct conf *conf, const struct priv_ident *target,
     cap_value_t *keep)
 {
-	const struct service	*svc;
-	bool			 bind = false, other = false;
-	size_t			 i;
-	int			 n = 0;
+	const struct service *svc;
+	bool bind = false, other = false;
+	size_t i;
+	int n = 0;
 
 	TAILQ_FOREACH(svc, &conf->services, entry) {
 		for (i = 0; i < svc->naddrs; i++)
@@ -230,7 +236,7 @@ priv_master_keep(const struct conf *conf, const struct priv_ident *target,
 				bind = true;
 		if ((svc->user != NULL && svc->uid != target->uid) ||
 		    ((svc->user != NULL || svc->group != NULL) &&
-		    svc->gid != target->gid))
+			svc->gid != target->gid))
 			other = true;
 	}
 	if (bind)
@@ -247,12 +253,13 @@ priv_master_keep(const struct conf *conf, const struct priv_ident *target,
 static cap_t
 priv_caps_make(const cap_value_t *keep, int n)
 {
-	cap_t	caps;
+	cap_t caps;
 
 	if ((caps = cap_init()) == NULL)
 		return NULL;
-	if (n > 0 && (cap_set_flag(caps, CAP_PERMITTED, n, keep, CAP_SET) ==
-	    -1 || cap_set_flag(caps, CAP_EFFECTIVE, n, keep, CAP_SET) == -1)) {
+	if (n > 0 &&
+	    (cap_set_flag(caps, CAP_PERMITTED, n, keep, CAP_SET) == -1 ||
+		cap_set_flag(caps, CAP_EFFECTIVE, n, keep, CAP_SET) == -1)) {
 		cap_free(caps);
 		return NULL;
 	}
@@ -268,7 +275,7 @@ static int
 priv_ambient_clear(void)
 {
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L) == -1 &&
-	    errno != EINVAL)	/* EINVAL: a kernel without ambient sets */
+	    errno != EINVAL) /* EINVAL: a kernel without ambient sets */
 		return -1;
 	return 0;
 }
@@ -284,8 +291,8 @@ priv_ambient_clear(void)
 static int
 priv_caps_apply(cap_t want, bool verify)
 {
-	cap_t	got = NULL;
-	int	rc = -1;
+	cap_t got = NULL;
+	int rc = -1;
 
 	if (cap_set_proc(want) == -1)
 		log_warn("cannot set capabilities (cap_set_proc)");
@@ -308,8 +315,8 @@ priv_caps_apply(cap_t want, bool verify)
 static int
 priv_caps_set(const cap_value_t *keep, int n)
 {
-	cap_t	want;
-	int	rc;
+	cap_t want;
+	int rc;
 
 	if ((want = priv_caps_make(keep, n)) == NULL) {
 		log_warn("cannot build the capability set");
@@ -324,8 +331,8 @@ priv_caps_set(const cap_value_t *keep, int n)
 static int
 priv_bound_trim(const cap_value_t *keep, int n)
 {
-	cap_value_t	c, max = cap_max_bits();
-	int		i;
+	cap_value_t c, max = cap_max_bits();
+	int i;
 
 	for (c = 0; c < max; c++) {
 		for (i = 0; i < n && keep[i] != c; i++)
@@ -334,7 +341,8 @@ priv_bound_trim(const cap_value_t *keep, int n)
 			continue;
 		if (cap_drop_bound(c) == -1) {
 			log_warn("cannot drop capability %d from the bounding "
-			    "set", (int)c);
+				 "set",
+			    (int)c);
 			return -1;
 		}
 	}
@@ -345,8 +353,8 @@ priv_bound_trim(const cap_value_t *keep, int n)
 static bool
 priv_has_effective(cap_value_t cap)
 {
-	cap_t			caps;
-	cap_flag_value_t	v = CAP_CLEAR;
+	cap_t caps;
+	cap_flag_value_t v = CAP_CLEAR;
 
 	if ((caps = cap_get_proc()) == NULL)
 		return false;
@@ -366,9 +374,9 @@ priv_has_effective(cap_value_t cap)
 static int
 priv_switch(const char *svc, const struct priv_ident *id)
 {
-	const char	*name = id->user != NULL ? id->user : "(unchanged)";
-	const char	*pre = svc != NULL ? "service " : "";
-	const char	*who = svc != NULL ? svc : "master";
+	const char *name = id->user != NULL ? id->user : "(unchanged)";
+	const char *pre = svc != NULL ? "service " : "";
+	const char *who = svc != NULL ? svc : "master";
 
 	if (id->user != NULL && initgroups(id->user, id->gid) == -1) {
 		log_warn("%s%s: initgroups(\"%s\", %lu)", pre, who, id->user,
@@ -390,8 +398,8 @@ priv_switch(const char *svc, const struct priv_ident *id)
 		return -1;
 	}
 	if (!priv_is_ident(id->uid, id->gid)) {
-		log_warnx("%s%s: uid/gid are not %lu/%lu after the switch",
-		    pre, who, (unsigned long)id->uid, (unsigned long)id->gid);
+		log_warnx("%s%s: uid/gid are not %lu/%lu after the switch", pre,
+		    who, (unsigned long)id->uid, (unsigned long)id->gid);
 		return -1;
 	}
 	return 0;
@@ -401,13 +409,13 @@ priv_switch(const char *svc, const struct priv_ident *id)
 static void
 priv_log_master(const struct priv_ident *id, const cap_value_t *keep, int n)
 {
-	char	buf[256];
-	size_t	len = 0;
-	int	i;
+	char buf[256];
+	size_t len = 0;
+	int i;
 
 	buf[0] = '\0';
 	for (i = 0; i < n && len < sizeof(buf); i++) {
-		char	*name = cap_to_name(keep[i]);
+		char *name = cap_to_name(keep[i]);
 
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
 		    i > 0 ? " " : "", name != NULL ? name : "?");
@@ -432,9 +440,9 @@ priv_log_master(const struct priv_ident *id, const cap_value_t *keep, int n)
 static int
 priv_note_self(void)
 {
-	uid_t	ru, eu, su;
-	gid_t	rg, eg, sg;
-	cap_t	caps;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	cap_t caps;
 
 	if (getresuid(&ru, &eu, &su) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
 	    ru == eu && eu == su && rg == eg && eg == sg) {
@@ -477,9 +485,9 @@ priv_note_self(void)
 int
 priv_drop_master(const struct conf *conf)
 {
-	struct priv_ident	id;
-	cap_value_t		keep[PRIV_MAXKEEP];
-	int			n;
+	struct priv_ident id;
+	cap_value_t keep[PRIV_MAXKEEP];
+	int n;
 
 	if (geteuid() != 0)
 		return priv_note_self();
@@ -529,8 +537,8 @@ priv_drop_master(const struct conf *conf)
 int
 priv_drop_child(const struct service *svc)
 {
-	struct priv_ident	id;
-	bool			switched = false;
+	struct priv_ident id;
+	bool switched = false;
 
 	priv_ident_svc(svc, &id);
 	if (!priv_bound_done && priv_has_effective(CAP_SETPCAP) &&
@@ -538,21 +546,22 @@ priv_drop_child(const struct service *svc)
 		return -1;
 	/* Already that identity (known without asking the kernel): stay. */
 	if ((!priv_self_known || id.uid != priv_self_uid ||
-	    id.gid != priv_self_gid) && !priv_is_ident(id.uid, id.gid)) {
+		id.gid != priv_self_gid) &&
+	    !priv_is_ident(id.uid, id.gid)) {
 		if (priv_switch(svc->name, &id) == -1)
 			return -1;
 		switched = true;
 	}
 	/* A master without capabilities has none to pass on. */
 	if ((priv_self_caps || switched || priv_empty == NULL) &&
-	    (priv_empty != NULL ? priv_caps_apply(priv_empty, false) :
-	    priv_caps_set(NULL, 0)) == -1) {
+	    (priv_empty != NULL ? priv_caps_apply(priv_empty, false)
+				: priv_caps_set(NULL, 0)) == -1) {
 		log_warnx("service %s: cannot drop capabilities", svc->name);
 		return -1;
 	}
 	if (!priv_master_clean &&
 	    (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) == -1 ||
-	    prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) != 1)) {
+		prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) != 1)) {
 		log_warn("service %s: prctl(PR_SET_NO_NEW_PRIVS)", svc->name);
 		return -1;
 	}

@@ -48,16 +48,16 @@
 
 #include "sockservd.h"
 
-#define SAFEFILE_MAXLINKS	40	/* as the kernel's own walk */
+#define SAFEFILE_MAXLINKS 40 /* as the kernel's own walk */
 
-static uid_t	 safefile_uid = (uid_t)-1;	/* the daemon's user */
-static gid_t	 safefile_gid = (gid_t)-1;
+static uid_t safefile_uid = (uid_t)-1; /* the daemon's user */
+static gid_t safefile_gid = (gid_t)-1;
 
 /* The directory a walk has reached. */
 struct safefile_walk {
-	int		 fd;
-	struct stat	 st;
-	char		 path[PATH_MAX];	/* for messages */
+	int fd;
+	struct stat st;
+	char path[PATH_MAX]; /* for messages */
 };
 
 /*
@@ -74,7 +74,7 @@ safefile_set_user(uid_t uid, gid_t gid)
 static int __attribute__((format(printf, 4, 5)))
 safefile_fail(int err_no, char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
@@ -87,7 +87,7 @@ safefile_fail(int err_no, char *err, size_t errlen, const char *fmt, ...)
 static void
 safefile_close(int fd)
 {
-	int	 saved = errno;
+	int saved = errno;
 
 	if (fd != -1)
 		close(fd);
@@ -98,13 +98,12 @@ safefile_close(int fd)
 static int
 safefile_check_dir(const struct safefile_walk *w, char *err, size_t errlen)
 {
-	char	 what[PATH_MAX + 16];
+	char what[PATH_MAX + 16];
 
 	if (!trust_strict())
 		return 0;
 	snprintf(what, sizeof(what), "directory %s", w->path);
-	return trust_check_stat(&w->st, what, safefile_uid, false, err,
-	    errlen);
+	return trust_check_stat(&w->st, what, safefile_uid, false, err, errlen);
 }
 
 /* The path of c in w, for messages (and for w's successor). */
@@ -112,8 +111,8 @@ static int
 safefile_child(const struct safefile_walk *w, const char *c, char *buf,
     size_t len)
 {
-	char	*slash;
-	int	 n;
+	char *slash;
+	int n;
 
 	if (strcmp(c, "..") != 0)
 		return snprintf(buf, len, "%s%s%s", w->path,
@@ -129,7 +128,7 @@ static int
 safefile_enter(struct safefile_walk *w, int fd, const char *path, char *err,
     size_t errlen)
 {
-	struct safefile_walk	 next;
+	struct safefile_walk next;
 
 	next.fd = fd;
 	memcpy(next.path, path, strlen(path) + 1);
@@ -161,16 +160,17 @@ fail:
 static int
 safefile_mkdir(const struct safefile_walk *w, const char *c, bool last)
 {
-	int	 fd;
+	int fd;
 
 	if (mkdirat(w->fd, c, 0700) == -1)
-		return errno == EEXIST ? openat(w->fd, c, O_PATH | O_NOFOLLOW |
-		    O_CLOEXEC) : -1;
+		return errno == EEXIST
+		    ? openat(w->fd, c, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+		    : -1;
 	fd = openat(w->fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
 	if ((last && safefile_uid != (uid_t)-1 &&
-	    fchown(fd, safefile_uid, safefile_gid) == -1) ||
+		fchown(fd, safefile_uid, safefile_gid) == -1) ||
 	    fchmod(fd, 0755) == -1) {
 		safefile_close(fd);
 		return -1;
@@ -187,18 +187,21 @@ static int
 safefile_follow(const struct safefile_walk *w, int fd, const struct stat *st,
     const char *path, char *todo, char **restp, char *err, size_t errlen)
 {
-	char	 target[PATH_MAX], buf[PATH_MAX];
-	ssize_t	 n;
+	char target[PATH_MAX], buf[PATH_MAX];
+	ssize_t n;
 
 	if (trust_strict() && (st->st_uid != 0 || w->st.st_uid != 0))
-		return safefile_fail(EPERM, err, errlen, "%s is a symbolic "
+		return safefile_fail(EPERM, err, errlen,
+		    "%s is a symbolic "
 		    "link (only root's links in root's directories are "
-		    "followed)", path);
+		    "followed)",
+		    path);
 	if ((n = readlinkat(fd, "", target, sizeof(target))) == -1)
 		return safefile_fail(errno, err, errlen, "%s: %s", path,
 		    strerror(errno));
-	if ((size_t)n >= sizeof(target) || snprintf(buf, sizeof(buf),
-	    "%.*s/%s", (int)n, target, *restp) >= (int)sizeof(buf))
+	if ((size_t)n >= sizeof(target) ||
+	    snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, target, *restp) >=
+		(int)sizeof(buf))
 		return safefile_fail(ENAMETOOLONG, err, errlen, "%s: %s", path,
 		    strerror(ENAMETOOLONG));
 	memcpy(todo, buf, strlen(buf) + 1);
@@ -210,7 +213,7 @@ safefile_follow(const struct safefile_walk *w, int fd, const struct stat *st,
 static int
 safefile_root(struct safefile_walk *w, char *err, size_t errlen)
 {
-	int	 fd;
+	int fd;
 
 	if ((fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return safefile_fail(errno, err, errlen, "/: %s",
@@ -232,7 +235,7 @@ safefile_root(struct safefile_walk *w, char *err, size_t errlen)
 static int
 safefile_component(int dirfd, const char *c)
 {
-	int	 fd;
+	int fd;
 
 	fd = openat(dirfd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 && errno == ENOTDIR)
@@ -242,21 +245,21 @@ safefile_component(int dirfd, const char *c)
 
 /* One component c of a walk, the rest of the path at *restp. */
 static int
-safefile_step(struct safefile_walk *w, const char *c, char *todo,
-    char **restp, int how, int *links, char *err, size_t errlen)
+safefile_step(struct safefile_walk *w, const char *c, char *todo, char **restp,
+    int how, int *links, char *err, size_t errlen)
 {
-	char		 path[PATH_MAX];
-	struct stat	 st;
-	int		 fd, rv;
-	bool		 last = (*restp)[strspn(*restp, "/")] == '\0';
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, rv;
+	bool last = (*restp)[strspn(*restp, "/")] == '\0';
 
 	if (safefile_child(w, c, path, sizeof(path)) >= (int)sizeof(path))
 		return safefile_fail(ENAMETOOLONG, err, errlen, "%s/%s: %s",
 		    w->path, c, strerror(ENAMETOOLONG));
 	if (strcmp(c, "..") == 0)
 		fd = openat(w->fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	else if ((fd = safefile_component(w->fd, c)) == -1 &&
-	    errno == ENOENT && (how & SAFEFILE_MKDIR))
+	else if ((fd = safefile_component(w->fd, c)) == -1 && errno == ENOENT &&
+	    (how & SAFEFILE_MKDIR))
 		fd = safefile_mkdir(w, c, last);
 	if (fd == -1 || fstat(fd, &st) == -1) {
 		safefile_fail(errno, err, errlen, "%s: %s", path,
@@ -270,8 +273,8 @@ safefile_step(struct safefile_walk *w, const char *c, char *todo,
 		rv = safefile_fail(ELOOP, err, errlen, "%s: %s", path,
 		    strerror(ELOOP));
 	else
-		rv = safefile_follow(w, fd, &st, path, todo, restp, err,
-		    errlen);
+		rv =
+		    safefile_follow(w, fd, &st, path, todo, restp, err, errlen);
 	safefile_close(fd);
 	if (rv == 0 && (*restp)[0] == '/')
 		rv = safefile_root(w, err, errlen);
@@ -288,10 +291,10 @@ int
 safefile_opendir(const char *path, int how, const char **name, char *err,
     size_t errlen)
 {
-	struct safefile_walk	 w;
-	char			 todo[PATH_MAX], *rest, *c;
-	const char		*base;
-	int			 links = 0;
+	struct safefile_walk w;
+	char todo[PATH_MAX], *rest, *c;
+	const char *base;
+	int links = 0;
 
 	if (path[0] != '/')
 		return safefile_fail(EINVAL, err, errlen,
@@ -315,7 +318,7 @@ safefile_opendir(const char *path, int how, const char **name, char *err,
 		if (strcmp(c, ".") == 0)
 			continue;
 		if (safefile_step(&w, c, todo, &rest, how, &links, err,
-		    errlen) == -1)
+			errlen) == -1)
 			goto fail;
 	}
 	*name = base;
@@ -330,15 +333,14 @@ static int
 safefile_check_file(const struct stat *st, char *err, size_t errlen)
 {
 	/* Only root makes device nodes: /dev/null or a console will do. */
-	if (!S_ISREG(st->st_mode) && !(S_ISCHR(st->st_mode) &&
-	    st->st_uid == 0))
-		return safefile_fail(EPERM, err, errlen,
-		    "not a regular file");
+	if (!S_ISREG(st->st_mode) && !(S_ISCHR(st->st_mode) && st->st_uid == 0))
+		return safefile_fail(EPERM, err, errlen, "not a regular file");
 	if (st->st_nlink != 1)
 		return safefile_fail(EPERM, err, errlen, "has %lu hard links",
 		    (unsigned long)st->st_nlink);
 	if (trust_strict() && !trust_owner(st->st_uid, safefile_uid))
-		return safefile_fail(EPERM, err, errlen, "owned by uid %lu "
+		return safefile_fail(EPERM, err, errlen,
+		    "owned by uid %lu "
 		    "(not root or the daemon's user)",
 		    (unsigned long)st->st_uid);
 	return 0;
@@ -353,7 +355,7 @@ safefile_check_file(const struct stat *st, char *err, size_t errlen)
 static int
 safefile_create(int dirfd, const char *name, int flags, mode_t mode)
 {
-	int	 fd, i;
+	int fd, i;
 
 	for (i = 0; i < 4; i++) {
 		fd = openat(dirfd, name, flags & ~O_CREAT);
@@ -363,7 +365,7 @@ safefile_create(int dirfd, const char *name, int flags, mode_t mode)
 		if (fd != -1 || errno != EEXIST)
 			return fd;
 	}
-	return -1;	/* EEXIST: it keeps coming and going */
+	return -1; /* EEXIST: it keeps coming and going */
 }
 
 /*
@@ -374,20 +376,19 @@ safefile_create(int dirfd, const char *name, int flags, mode_t mode)
  * the descriptor, or -1 with errno and a reason in err.
  */
 int
-safefile_openat(int dirfd, const char *name, int flags, mode_t mode,
-    char *err, size_t errlen)
+safefile_openat(int dirfd, const char *name, int flags, mode_t mode, char *err,
+    size_t errlen)
 {
-	struct stat	 st;
-	int		 fd;
+	struct stat st;
+	int fd;
 
-	fd = safefile_create(dirfd, name, flags | O_NOFOLLOW | O_NOCTTY |
-	    O_NONBLOCK | O_CLOEXEC, mode);
+	fd = safefile_create(dirfd, name,
+	    flags | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, mode);
 	if (fd == -1 && errno == ELOOP)
 		return safefile_fail(EPERM, err, errlen,
 		    "a symbolic link, not followed");
 	if (fd == -1)
-		return safefile_fail(errno, err, errlen, "%s",
-		    strerror(errno));
+		return safefile_fail(errno, err, errlen, "%s", strerror(errno));
 	if (fstat(fd, &st) == -1) {
 		safefile_fail(errno, err, errlen, "%s", strerror(errno));
 		goto fail;
@@ -420,27 +421,28 @@ fail:
 int
 safefile_removable(int dirfd, uid_t owner, char *err, size_t errlen)
 {
-	struct stat	 st;
-	mode_t		 wx = S_IWOTH | S_IXOTH;
+	struct stat st;
+	mode_t wx = S_IWOTH | S_IXOTH;
 
 	if (!trust_strict() || safefile_uid == (uid_t)-1)
 		return 0;
 	if (owner == (uid_t)-1)
 		owner = safefile_uid;
 	if (fstat(dirfd, &st) == -1)
-		return safefile_fail(errno, err, errlen, "%s",
-		    strerror(errno));
+		return safefile_fail(errno, err, errlen, "%s", strerror(errno));
 	if (st.st_uid == safefile_uid &&
 	    (st.st_mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR))
 		return 0;
 	if ((st.st_mode & S_ISVTX) && (st.st_mode & wx) == wx &&
 	    owner == safefile_uid)
 		return 0;
-	return safefile_fail(EPERM, err, errlen, "the daemon's user (uid %lu) "
+	return safefile_fail(EPERM, err, errlen,
+	    "the daemon's user (uid %lu) "
 	    "could not remove it at shutdown: its directory belongs to uid "
 	    "%lu, mode %04o (let sockservd create the directory, or give it "
-	    "to that user)", (unsigned long)safefile_uid,
-	    (unsigned long)st.st_uid, (unsigned)(st.st_mode & 07777));
+	    "to that user)",
+	    (unsigned long)safefile_uid, (unsigned long)st.st_uid,
+	    (unsigned)(st.st_mode & 07777));
 }
 
 /*
@@ -449,11 +451,11 @@ safefile_removable(int dirfd, uid_t owner, char *err, size_t errlen)
  * safefile_openat again (reopening) and safefile_unlinkat.
  */
 int
-safefile_open(const char *path, int how, int flags, mode_t mode,
-    int *dirfd, char *err, size_t errlen)
+safefile_open(const char *path, int how, int flags, mode_t mode, int *dirfd,
+    char *err, size_t errlen)
 {
-	const char	*name;
-	int		 dfd, fd;
+	const char *name;
+	int dfd, fd;
 
 	if ((dfd = safefile_opendir(path, how, &name, err, errlen)) == -1)
 		return -1;
@@ -481,24 +483,24 @@ int
 safefile_chattr(int dirfd, const char *name, dev_t dev, ino_t ino, uid_t uid,
     gid_t gid, mode_t mode, char *err, size_t errlen)
 {
-	char		 proc[64];
-	struct stat	 st;
-	int		 fd, rv = -1;
+	char proc[64];
+	struct stat st;
+	int fd, rv = -1;
 
 	if (uid == (uid_t)-1)
 		uid = safefile_uid;
 	if (gid == (gid_t)-1)
 		gid = safefile_gid;
 	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return safefile_fail(errno, err, errlen, "%s",
-		    strerror(errno));
+		return safefile_fail(errno, err, errlen, "%s", strerror(errno));
 	/* An O_PATH descriptor: chmod(2) reaches its inode through /proc. */
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (fstat(fd, &st) == -1)
 		safefile_fail(errno, err, errlen, "%s", strerror(errno));
 	else if (!S_ISSOCK(st.st_mode) || st.st_dev != dev ||
 	    st.st_ino != ino || st.st_nlink != 1)
-		safefile_fail(EPERM, err, errlen, "no longer the socket bound "
+		safefile_fail(EPERM, err, errlen,
+		    "no longer the socket bound "
 		    "there (replaced); left as it is");
 	else if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
 	    fchownat(fd, "", uid, gid, AT_EMPTY_PATH) == -1)
@@ -522,7 +524,7 @@ safefile_chattr(int dirfd, const char *name, dev_t dev, ino_t ino, uid_t uid,
 int
 safefile_unlinkat(int dirfd, const char *name, dev_t dev, ino_t ino)
 {
-	struct stat	 st;
+	struct stat st;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;

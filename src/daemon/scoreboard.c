@@ -35,47 +35,47 @@
 #include "sockservd.h"
 
 /* The fastest a worker may wake the master to say the pool is short. */
-#define SB_NOTIFY_MS	100
+#define SB_NOTIFY_MS 100
 
 struct sb_pool {
-	int			 base;		/* first slot */
-	int			 n;		/* slots */
-	int			 cap;		/* recycle tokens */
-	atomic_int		 recycling;	/* tokens taken */
-	atomic_int		 urgent;	/* no idle worker was left */
-	atomic_llong		 notified_ms;	/* last SIGCHLD to the master */
+	int base;		  /* first slot */
+	int n;			  /* slots */
+	int cap;		  /* recycle tokens */
+	atomic_int recycling;	  /* tokens taken */
+	atomic_int urgent;	  /* no idle worker was left */
+	atomic_llong notified_ms; /* last SIGCHLD to the master */
 };
 
 struct sb_slot {
-	atomic_int		 state;		/* enum sb_state */
-	atomic_int		 stop;		/* the master sent SIGTERM */
-	atomic_int		 pid;
-	atomic_int		 token;		/* holds a recycle token */
-	int			 pool;		/* set before fork */
-	int			 dgram;		/* serves datagrams; before fork */
-	int			 limit;		/* requests; 0: none */
-	atomic_ulong		 requests;
-	atomic_llong		 last_ms;	/* monotonic, last change */
-	atomic_uint		 seq;		/* odd while peer is written */
-	atomic_int		 pfamily;	/* 0, AF_INET or AF_INET6 */
-	atomic_uint		 paddr[4];
+	atomic_int state; /* enum sb_state */
+	atomic_int stop;  /* the master sent SIGTERM */
+	atomic_int pid;
+	atomic_int token; /* holds a recycle token */
+	int pool;	  /* set before fork */
+	int dgram;	  /* serves datagrams; before fork */
+	int limit;	  /* requests; 0: none */
+	atomic_ulong requests;
+	atomic_llong last_ms; /* monotonic, last change */
+	atomic_uint seq;      /* odd while peer is written */
+	atomic_int pfamily;   /* 0, AF_INET or AF_INET6 */
+	atomic_uint paddr[4];
 } __attribute__((aligned(64)));
 
 struct scoreboard {
-	size_t			 len;		/* of the mapping */
-	int			 npools;
-	int			 nslots;
-	pid_t			 master;
-	struct sb_pool		*pools;
-	struct sb_slot		*slots;
+	size_t len; /* of the mapping */
+	int npools;
+	int nslots;
+	pid_t master;
+	struct sb_pool *pools;
+	struct sb_slot *slots;
 };
 
 /* Master: requests served by the workers whose slots were released. */
-static unsigned long		 sb_served_gone;
+static unsigned long sb_served_gone;
 
 /* This process's region and slot, once it is a worker. */
-static struct scoreboard	*sb_self;
-static struct sb_slot		*slot_self;
+static struct scoreboard *sb_self;
+static struct sb_slot *slot_self;
 
 /*
  * Map a region for npools pools, sizes[i] slots each.  The header, the
@@ -85,10 +85,10 @@ static struct sb_slot		*slot_self;
 struct scoreboard *
 scoreboard_new(const int *sizes, const int *caps, int npools)
 {
-	struct scoreboard	*sb;
-	size_t			 len, off_pools, off_slots;
-	int			 i, nslots = 0;
-	void			*p;
+	struct scoreboard *sb;
+	size_t len, off_pools, off_slots;
+	int i, nslots = 0;
+	void *p;
 
 	for (i = 0; i < npools; i++) {
 		if (sizes[i] < 0 || sizes[i] > 1 << 16) {
@@ -98,8 +98,8 @@ scoreboard_new(const int *sizes, const int *caps, int npools)
 		nslots += sizes[i];
 	}
 	off_pools = (sizeof(*sb) + 63) & ~(size_t)63;
-	off_slots = (off_pools + (size_t)npools * sizeof(struct sb_pool) +
-	    63) & ~(size_t)63;
+	off_slots = (off_pools + (size_t)npools * sizeof(struct sb_pool) + 63) &
+	    ~(size_t)63;
 	len = off_slots + (size_t)nslots * sizeof(struct sb_slot);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 	    -1, 0);
@@ -134,9 +134,9 @@ scoreboard_free(struct scoreboard *sb)
 int
 scoreboard_alloc(struct scoreboard *sb, int pool, int limit)
 {
-	struct sb_pool	*p = &sb->pools[pool];
-	struct sb_slot	*s;
-	int		 i;
+	struct sb_pool *p = &sb->pools[pool];
+	struct sb_slot *s;
+	int i;
 
 	for (i = p->base; i < p->base + p->n; i++) {
 		s = &sb->slots[i];
@@ -166,8 +166,8 @@ scoreboard_set_pid(struct scoreboard *sb, int slot, pid_t pid)
 enum sb_state
 scoreboard_release(struct scoreboard *sb, int slot)
 {
-	struct sb_slot	*s = &sb->slots[slot];
-	enum sb_state	 st;
+	struct sb_slot *s = &sb->slots[slot];
+	enum sb_state st;
 
 	if (atomic_exchange(&s->token, 0))
 		atomic_fetch_sub(&sb->pools[s->pool].recycling, 1);
@@ -178,19 +178,17 @@ scoreboard_release(struct scoreboard *sb, int slot)
 }
 
 void
-scoreboard_count(const struct scoreboard *sb, int pool, int *used,
-    int *idle)
+scoreboard_count(const struct scoreboard *sb, int pool, int *used, int *idle)
 {
-	const struct sb_pool	*p = &sb->pools[pool];
-	struct sb_slot		*s;
-	int			 i, st;
+	const struct sb_pool *p = &sb->pools[pool];
+	struct sb_slot *s;
+	int i, st;
 
 	*used = *idle = 0;
 	for (i = p->base; i < p->base + p->n; i++) {
 		s = &sb->slots[i];
 		st = atomic_load(&s->state);
-		if (st == SB_FREE || st == SB_RETIRING ||
-		    atomic_load(&s->stop))
+		if (st == SB_FREE || st == SB_RETIRING || atomic_load(&s->stop))
 			continue;
 		(*used)++;
 		if (st == SB_IDLE || st == SB_STARTING)
@@ -205,8 +203,8 @@ scoreboard_count(const struct scoreboard *sb, int pool, int *used,
 unsigned long
 scoreboard_served(const struct scoreboard *sb)
 {
-	unsigned long	 n = 0;
-	int		 i;
+	unsigned long n = 0;
+	int i;
 
 	if (sb == NULL)
 		return sb_served_gone;
@@ -219,9 +217,9 @@ scoreboard_served(const struct scoreboard *sb)
 int
 scoreboard_pick_idle(const struct scoreboard *sb, int pool)
 {
-	const struct sb_pool	*p = &sb->pools[pool];
-	struct sb_slot		*s;
-	int			 i;
+	const struct sb_pool *p = &sb->pools[pool];
+	struct sb_slot *s;
+	int i;
 
 	/*
 	 * The highest slot first: the pool shrinks from its end.  Never a
@@ -240,9 +238,9 @@ scoreboard_pick_idle(const struct scoreboard *sb, int pool)
 int
 scoreboard_dgram_count(const struct scoreboard *sb, int pool)
 {
-	const struct sb_pool	*p = &sb->pools[pool];
-	struct sb_slot		*s;
-	int			 i, n = 0, st;
+	const struct sb_pool *p = &sb->pools[pool];
+	struct sb_slot *s;
+	int i, n = 0, st;
 
 	for (i = p->base; i < p->base + p->n; i++) {
 		s = &sb->slots[i];
@@ -315,7 +313,7 @@ scoreboard_idle(void)
 static void
 sb_write_peer(struct sb_slot *s, int family, const uint32_t key[4])
 {
-	int	 i;
+	int i;
 
 	atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
@@ -330,9 +328,9 @@ sb_write_peer(struct sb_slot *s, int family, const uint32_t key[4])
 static bool
 sb_same_peer(struct sb_slot *s, int family, const uint32_t key[4])
 {
-	unsigned	 s1, s2;
-	uint32_t	 a[4];
-	int		 f, i, tries;
+	unsigned s1, s2;
+	uint32_t a[4];
+	int f, i, tries;
 
 	for (tries = 0; tries < 8; tries++) {
 		s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
@@ -354,7 +352,7 @@ sb_same_peer(struct sb_slot *s, int family, const uint32_t key[4])
 static void
 sb_notify(struct sb_pool *p)
 {
-	long long	 now = (long long)os_monotonic_ms(), last;
+	long long now = (long long)os_monotonic_ms(), last;
 
 	atomic_store(&p->urgent, 1);
 	last = atomic_load(&p->notified_ms);
@@ -369,10 +367,10 @@ sb_notify(struct sb_pool *p)
 int
 scoreboard_busy(const struct sockaddr *peer, bool count)
 {
-	struct sb_pool	*p;
-	struct sb_slot	*s;
-	uint32_t	 key[4];
-	int		 family, i, st, same = 0, idle = 0;
+	struct sb_pool *p;
+	struct sb_slot *s;
+	uint32_t key[4];
+	int family, i, st, same = 0, idle = 0;
 
 	if (slot_self == NULL)
 		return 0;
@@ -389,7 +387,7 @@ scoreboard_busy(const struct sockaddr *peer, bool count)
 		    !atomic_load(&s->stop)) {
 			idle++;
 			if (!count)
-				break;	/* one idle worker is all it asks */
+				break; /* one idle worker is all it asks */
 		} else if (count && st == SB_BUSY && family != 0 &&
 		    sb_same_peer(s, family, key))
 			same++;
@@ -403,8 +401,8 @@ scoreboard_busy(const struct sockaddr *peer, bool count)
 bool
 scoreboard_recycle_token(void)
 {
-	struct sb_pool	*p;
-	int		 n;
+	struct sb_pool *p;
+	int n;
 
 	if (slot_self == NULL)
 		return true;

@@ -29,21 +29,21 @@
 
 #include "sockservd.h"
 
-static int	signal_fd = -1;
+static int signal_fd = -1;
 
 /* The signals the master acts on, and the bit signal_drain() reports. */
 static const struct {
-	int		sig;
-	unsigned	bit;
+	int sig;
+	unsigned bit;
 } signal_caught[] = {
-	{ SIGHUP,  SIGNAL_RELOAD },
-	{ SIGTERM, SIGNAL_TERM },
-	{ SIGINT,  SIGNAL_TERM },
-	{ SIGQUIT, SIGNAL_QUIT },
-	{ SIGUSR1, SIGNAL_REOPEN },
-	{ SIGCHLD, SIGNAL_CHILD },
+    {SIGHUP, SIGNAL_RELOAD},
+    {SIGTERM, SIGNAL_TERM},
+    {SIGINT, SIGNAL_TERM},
+    {SIGQUIT, SIGNAL_QUIT},
+    {SIGUSR1, SIGNAL_REOPEN},
+    {SIGCHLD, SIGNAL_CHILD},
 };
-#define SIGNAL_NCAUGHT	(sizeof(signal_caught) / sizeof(signal_caught[0]))
+#define SIGNAL_NCAUGHT (sizeof(signal_caught) / sizeof(signal_caught[0]))
 
 /*
  * Block the caught signals and open the signalfd.  Returns its fd, to be
@@ -53,8 +53,8 @@ int
 signal_init(void)
 {
 	struct sigaction sa;
-	sigset_t	 set;
-	size_t		 i;
+	sigset_t set;
+	size_t i;
 
 	/*
 	 * Default dispositions first: one inherited as SIG_IGN would be
@@ -86,10 +86,10 @@ signal_init(void)
 unsigned
 signal_drain(void)
 {
-	struct signalfd_siginfo	 si[8];
-	unsigned		 got = 0;
-	ssize_t			 n, k;
-	size_t			 i;
+	struct signalfd_siginfo si[8];
+	unsigned got = 0;
+	ssize_t n, k;
+	size_t i;
 
 	if (signal_fd == -1)
 		return 0;
@@ -98,10 +98,11 @@ signal_drain(void)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return got;	/* EAGAIN: all read */
+			return got; /* EAGAIN: all read */
 		for (k = 0; k < n / (ssize_t)sizeof(si[0]); k++)
 			for (i = 0; i < SIGNAL_NCAUGHT; i++)
-				if (signal_caught[i].sig == (int)si[k].ssi_signo)
+				if (signal_caught[i].sig ==
+				    (int)si[k].ssi_signo)
 					got |= signal_caught[i].bit;
 		/* Short: the queue was empty (a later one polls readable). */
 		if (n < (ssize_t)sizeof(si))
@@ -131,10 +132,10 @@ signal_close_child(struct os_fdrun *run)
 void
 signal_reset_child(void)
 {
-	static const sigset_t	 none;	/* all clear, as sigemptyset() makes */
-	struct sigaction	 sa;
+	static const sigset_t none; /* all clear, as sigemptyset() makes */
+	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));	/* SIG_DFL, empty sa_mask */
+	memset(&sa, 0, sizeof(sa)); /* SIG_DFL, empty sa_mask */
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }

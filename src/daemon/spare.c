@@ -34,12 +34,12 @@
 
 #include "sockservd.h"
 
-#define SPARE_WARM_STACK (8 * 1024)	/* a spare writes this much stack */
+#define SPARE_WARM_STACK (8 * 1024) /* a spare writes this much stack */
 
 /* The hand-off: the peer, and the connection's fd by SCM_RIGHTS. */
 struct spare_handoff {
-	socklen_t		 peerlen;
-	struct sockaddr_storage	 peer;
+	socklen_t peerlen;
+	struct sockaddr_storage peer;
 };
 
 /* ---------------------------------------------------------- the master */
@@ -56,20 +56,20 @@ spare_send(struct child *c, int conn_fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
 	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct spare_handoff	 h;
-	struct msghdr		 msg;
-	struct iovec		 iov;
-	struct cmsghdr		*cmsg;
-	ssize_t			 n;
-	char			 b;
+	struct spare_handoff h;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cmsg;
+	ssize_t n;
+	char b;
 
 	if (!c->ready) {
 		n = recv(c->sock, &b, 1, MSG_DONTWAIT);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return -1;	/* not ready yet */
+			return -1; /* not ready yet */
 		if (n != 1)
 			goto dead;
 		c->ready = true;
@@ -112,7 +112,7 @@ int
 spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
-	struct child	*c;
+	struct child *c;
 
 	LIST_FOREACH(c, &child_tab->children, entry) {
 		if (c->pool != p || c->kind != CHILD_SPARE || c->retiring ||
@@ -141,14 +141,14 @@ spare_take(struct sv_pool *p, int conn_fd, const struct sockaddr *peer,
 int
 spare_deficit(const struct sv_pool *p)
 {
-	int	 n;
+	int n;
 
 	if (!p->started || p->gen->retired || child_tab->stopping ||
 	    p->pending > 0)
 		return 0;
 	n = p->svc->fork_ahead - p->nspare;
 	if (p->nhanded > 0 && os_monotonic() - p->handed_at < SPARE_GRACE)
-		n -= p->nhanded;	/* see the top of this file */
+		n -= p->nhanded; /* see the top of this file */
 	return n;
 }
 
@@ -156,18 +156,17 @@ spare_deficit(const struct sv_pool *p)
 
 /* One connection from the master, or -1: EOF, retired or an error. */
 static int
-spare_wait(const struct service *svc, int sock,
-    struct spare_handoff *h)
+spare_wait(const struct service *svc, int sock, struct spare_handoff *h)
 {
 	union {
-		struct cmsghdr	 hdr;
-		char		 buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	ssize_t		 n;
-	int		 fd = -1;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cmsg;
+	ssize_t n;
+	int fd = -1;
 
 	memset(&msg, 0, sizeof(msg));
 	iov.iov_base = h;
@@ -176,11 +175,11 @@ spare_wait(const struct service *svc, int sock,
 	msg.msg_iovlen = 1;
 	msg.msg_control = cm.buf;
 	msg.msg_controllen = sizeof(cm.buf);
-	while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 &&
-	    errno == EINTR)
+	while (
+	    (n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) == -1 && errno == EINTR)
 		;
 	if (n <= 0)
-		return -1;		/* EOF: retired by the master */
+		return -1; /* EOF: retired by the master */
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (cmsg != NULL && cmsg->cmsg_level == SOL_SOCKET &&
 	    cmsg->cmsg_type == SCM_RIGHTS &&
@@ -207,8 +206,8 @@ spare_wait(const struct service *svc, int sock,
 static void
 spare_warm(struct sockserv_server *srv)
 {
-	volatile char	 stack[SPARE_WARM_STACK];
-	size_t		 i;
+	volatile char stack[SPARE_WARM_STACK];
+	size_t i;
 
 #ifdef MADV_POPULATE_READ
 	arena_code_advise(MADV_POPULATE_READ);
@@ -221,19 +220,19 @@ spare_warm(struct sockserv_server *srv)
 static __attribute__((noreturn)) void
 spare_serve(struct service *svc, struct sockserv_server *srv, int sock)
 {
-	struct spare_handoff	 h;
-	void			*state;
-	int			 rv, fd;
-	char			 ready = 'R';
+	struct spare_handoff h;
+	void *state;
+	int rv, fd;
+	char ready = 'R';
 
 	state = worker_conn_setup(svc, srv);
 	spare_warm(srv);
 	rv = 0;
 	if (write(sock, &ready, 1) != 1 ||
 	    (fd = spare_wait(svc, sock, &h)) == -1)
-		goto out;		/* never served: status 0 */
+		goto out; /* never served: status 0 */
 	rv = sockserv_serve_connection(srv, fd, (struct sockaddr *)&h.peer,
-	    h.peerlen);	/* sock is closed at exit: off the client's path */
+	    h.peerlen); /* sock is closed at exit: off the client's path */
 out:
 	if (svc->module->desc->fini != NULL)
 		svc->module->desc->fini(state);
@@ -246,17 +245,17 @@ out:
 int
 spare_spawn(struct sv_pool *p)
 {
-	struct service		*svc = p->svc;
-	struct sockserv_server	*srv;
-	struct child		*c = NULL;
-	int			 pair[2];
-	pid_t			 pid;
+	struct service *svc = p->svc;
+	struct sockserv_server *srv;
+	struct child *c = NULL;
+	int pair[2];
+	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == -1) {
 		log_warn("service %s: socketpair", p->svc->name);
 		return -1;
 	}
-	if ((srv = child_pool_srv(p)) == NULL ||	/* a local: see below */
+	if ((srv = child_pool_srv(p)) == NULL || /* a local: see below */
 	    (c = child_new(p, CHILD_SPARE)) == NULL ||
 	    child_spare_fds_room() == -1) {
 		arena_free(c);
@@ -265,7 +264,7 @@ spare_spawn(struct sv_pool *p)
 		return -1;
 	}
 	c->sock = pair[0];
-	child_add(c, -1);	/* before fork: see supervisor_fork_conn */
+	child_add(c, -1); /* before fork: see supervisor_fork_conn */
 	child_before_fork();
 	if ((pid = fork()) == -1) {
 		child_fork_failed(p->svc);

@@ -37,7 +37,7 @@
 
 #include "sockservd.h"
 
-#define SV_STRAYS_TICK	1.0	/* s: at most one look for strays per */
+#define SV_STRAYS_TICK 1.0 /* s: at most one look for strays per */
 
 /* ----------------------------------------------------------- fork mode */
 
@@ -45,14 +45,14 @@ int
 supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
     const struct sockaddr *peer, socklen_t peerlen)
 {
-	struct sv_gen	*g;
-	struct sv_pool	*p;
-	struct child	*c;
-	pid_t		 pid;
+	struct sv_gen *g;
+	struct sv_pool *p;
+	struct child *c;
+	pid_t pid;
 	struct sockserv_server *srv;
 
-	if ((g = child_gen_get(conf)) == NULL || (p = child_pool_of(g, svc)) ==
-	    NULL) {
+	if ((g = child_gen_get(conf)) == NULL ||
+	    (p = child_pool_of(g, svc)) == NULL) {
 		close(conn_fd);
 		return -1;
 	}
@@ -70,7 +70,7 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 		memcpy(&c->peer, peer, peerlen);
 		c->peerlen = peerlen;
 	}
-	child_add(c, -1);	/* so that after fork() only the pid is stored */
+	child_add(c, -1); /* so that after fork() only the pid is stored */
 	child_before_fork();
 	if ((pid = fork()) == -1) {
 		child_fork_failed(svc);
@@ -90,16 +90,16 @@ supervisor_fork_conn(struct conf *conf, struct service *svc, int conn_fd,
 
 int
 supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
-    const void *pkt, size_t len, const struct sockaddr *peer,
-    socklen_t peerlen)
+    const void *pkt, size_t len, const struct sockaddr *peer, socklen_t peerlen)
 {
-	struct sv_gen	*g;
-	struct sv_pool	*p;
-	struct child	*c;
-	pid_t		 pid;
+	struct sv_gen *g;
+	struct sv_pool *p;
+	struct child *c;
+	pid_t pid;
 
-	if ((g = child_gen_get(conf)) == NULL || (p = child_pool_of(g, svc)) ==
-	    NULL || (c = child_new(p, CHILD_CONN)) == NULL)
+	if ((g = child_gen_get(conf)) == NULL ||
+	    (p = child_pool_of(g, svc)) == NULL ||
+	    (c = child_new(p, CHILD_CONN)) == NULL)
 		return -1;
 	if (peer != NULL && peerlen <= sizeof(c->peer)) {
 		memcpy(&c->peer, peer, peerlen);
@@ -125,9 +125,9 @@ supervisor_fork_dgram(struct conf *conf, struct service *svc, int lfd,
 void
 supervisor_retire_conf(struct conf *conf)
 {
-	struct sv_gen	*g;
-	struct child	*c;
-	int		 i;
+	struct sv_gen *g;
+	struct child *c;
+	int i;
 
 	if ((g = child_gen_find(conf)) == NULL)
 		return;
@@ -155,7 +155,7 @@ sv_status(int status, char *buf, size_t len)
 static void
 sv_conn_gone(struct child *c, int status)
 {
-	char	 client[SOCKSERV_ADDRSTRLEN], st[32];
+	char client[SOCKSERV_ADDRSTRLEN], st[32];
 
 	if (!log_enabled(LOG_INFO))
 		return;
@@ -166,33 +166,34 @@ sv_conn_gone(struct child *c, int status)
 		snprintf(client, sizeof(client), "-");
 	sv_status(status, st, sizeof(st));
 	log_info("service %s: %s pid %ld duration %.3fs status %s",
-	    c->svc->name, client, (long)c->pid, os_monotonic() - c->started, st);
+	    c->svc->name, client, (long)c->pid, os_monotonic() - c->started,
+	    st);
 }
 
 /* A worker died that nobody asked to: replace it, backing off. */
 static void
 sv_worker_died(struct child *c, const char *st)
 {
-	struct sv_pool	*p = c->pool;
-	double		 lived = os_monotonic() - c->started;
+	struct sv_pool *p = c->pool;
+	double lived = os_monotonic() - c->started;
 
 	p->delay = pool_backoff_next(p->delay, lived);
 	p->last_death = os_monotonic();
 	if (p->delay == 0) {
 		log_warnx("service %s: worker %ld exited (status %s) after "
-		    "%.1fs; replacing it", c->svc->name, (long)c->pid, st,
-		    lived);
+			  "%.1fs; replacing it",
+		    c->svc->name, (long)c->pid, st, lived);
 	} else if (!p->in_burst) {
 		log_warnx("service %s: worker %ld exited (status %s) after "
-		    "%.1fs; workers keep dying, respawning with back-off "
-		    "(up to %.0fs)", c->svc->name, (long)c->pid, st, lived,
-		    POOL_BACKOFF_MAX);
+			  "%.1fs; workers keep dying, respawning with back-off "
+			  "(up to %.0fs)",
+		    c->svc->name, (long)c->pid, st, lived, POOL_BACKOFF_MAX);
 		p->in_burst = true;
 		p->deaths = 1;
 	} else {
 		log_debug("service %s: worker %ld exited (status %s); "
-		    "respawn in %.1fs", c->svc->name, (long)c->pid, st,
-		    p->delay);
+			  "respawn in %.1fs",
+		    c->svc->name, (long)c->pid, st, p->delay);
 		p->deaths++;
 	}
 	pool_owe(p, 1, p->delay);
@@ -201,9 +202,9 @@ sv_worker_died(struct child *c, const char *st)
 static void
 sv_worker_gone(struct child *c, int status)
 {
-	struct sv_pool	*p = c->pool;
-	enum sb_state	 last;
-	char		 st[32];
+	struct sv_pool *p = c->pool;
+	enum sb_state last;
+	char st[32];
 
 	last = scoreboard_release(p->gen->sb, c->slot);
 	sv_status(status, st, sizeof(st));
@@ -215,7 +216,8 @@ sv_worker_gone(struct child *c, int status)
 	if (last == SB_RETIRING && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
 		log_debug("service %s: worker %ld recycled after its "
-		    "requests", c->svc->name, (long)c->pid);
+			  "requests",
+		    c->svc->name, (long)c->pid);
 		pool_owe(p, 1, 0);
 		return;
 	}
@@ -226,7 +228,7 @@ sv_worker_gone(struct child *c, int status)
 static void
 sv_spare_gone(struct child *c, int status)
 {
-	char	 st[32];
+	char st[32];
 
 	sv_status(status, st, sizeof(st));
 	if (c->retiring || c->pool->gen->retired || child_tab->stopping) {
@@ -248,10 +250,10 @@ sv_spare_gone(struct child *c, int status)
 int
 supervisor_kill_strays(void)
 {
-	static bool	 warned;
-	FILE		*f;
-	pid_t		 pid;
-	int		 n = 0;
+	static bool warned;
+	FILE *f;
+	pid_t pid;
+	int n = 0;
 
 	child_tab->strays_due = false;
 	child_tab->strays_at = os_monotonic();
@@ -259,7 +261,8 @@ supervisor_kill_strays(void)
 	if ((f = os_children_open(getpid())) == NULL) {
 		if (!warned)
 			log_warn("/proc/self/task/%ld/children: cannot look "
-			    "for strays", (long)getpid());
+				 "for strays",
+			    (long)getpid());
 		warned = true;
 		return 0;
 	}
@@ -277,21 +280,21 @@ supervisor_kill_strays(void)
 void
 supervisor_reap(void)
 {
-	struct child	*c;
-	pid_t		 pid;
-	int		 status;
+	struct child *c;
+	pid_t pid;
+	int status;
 
 	for (;;) {
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid == -1 && errno == EINTR)
 			continue;
 		if (pid <= 0)
-			break;		/* 0: none left exited; ECHILD */
+			break; /* 0: none left exited; ECHILD */
 		/* A stray, or a child killed before it could clean up. */
 		if ((c = child_find(pid)) == NULL || WIFSIGNALED(status))
 			child_tab->strays_due = true;
 		if (c == NULL)
-			continue;	/* a stray: reaped quietly */
+			continue; /* a stray: reaped quietly */
 		if (c->kind == CHILD_CONN)
 			sv_conn_gone(c, status);
 		else if (c->kind == CHILD_SPARE)
@@ -326,8 +329,8 @@ supervisor_maintain(void)
 int
 supervisor_next_timeout(void)
 {
-	double	 left;
-	int	 t = pool_next_timeout(), s;
+	double left;
+	int t = pool_next_timeout(), s;
 
 	if (!child_tab->strays_due)
 		return t;
@@ -348,8 +351,8 @@ sv_same_service(const struct service *a, const struct service *b)
 int
 supervisor_count(const struct service *svc)
 {
-	struct sv_gen	*g;
-	int		 i, n = 0;
+	struct sv_gen *g;
+	int i, n = 0;
 
 	LIST_FOREACH(g, &child_tab->gens, entry)
 		for (i = 0; i < g->npools; i++)
@@ -362,9 +365,9 @@ supervisor_count(const struct service *svc)
 int
 supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 {
-	struct child	*c;
-	uint32_t	 key[4], ckey[4];
-	int		 family, n = 0;
+	struct child *c;
+	uint32_t key[4], ckey[4];
+	int family, n = 0;
 
 	/* The new client's key once; each child's is two copies. */
 	if ((family = sockserv_sockaddr_key(peer, key)) == 0)
@@ -372,7 +375,8 @@ supervisor_count_peer(const struct service *svc, const struct sockaddr *peer)
 	LIST_FOREACH(c, &child_tab->children, entry)
 		if (c->kind == CHILD_CONN && c->peerlen > 0 &&
 		    sv_same_service(c->svc, svc) &&
-		    sockserv_sockaddr_key((struct sockaddr *)&c->peer, ckey) == family &&
+		    sockserv_sockaddr_key((struct sockaddr *)&c->peer, ckey) ==
+			family &&
 		    memcmp(ckey, key, sizeof(key)) == 0)
 			n++;
 	return n;
@@ -387,10 +391,9 @@ supervisor_live(void)
 void
 supervisor_signal_all(int sig)
 {
-	struct child	*c;
+	struct child *c;
 
-	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT ||
-	    sig == SIGKILL)
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT || sig == SIGKILL)
 		child_tab->stopping = true;
 	LIST_FOREACH(c, &child_tab->children, entry) {
 		if (child_tab->stopping && c->kind == CHILD_WORKER &&
@@ -415,12 +418,12 @@ supervisor_signal_all(int sig)
 void
 supervisor_status(struct conf *conf, char *buf, size_t len)
 {
-	struct sv_gen	*g;
-	struct sv_pool	*p;
-	struct service	*svc;
-	unsigned long	 served;
-	int		 nsvc = 0, used, idle, busy = 0, nidle = 0, nconn = 0;
-	int		 i;
+	struct sv_gen *g;
+	struct sv_pool *p;
+	struct service *svc;
+	unsigned long served;
+	int nsvc = 0, used, idle, busy = 0, nidle = 0, nconn = 0;
+	int i;
 
 	TAILQ_FOREACH(svc, &conf->services, entry)
 		nsvc++;
@@ -438,7 +441,8 @@ supervisor_status(struct conf *conf, char *buf, size_t len)
 	LIST_FOREACH(g, &child_tab->gens, entry)
 		if (g->sb != NULL)
 			served += scoreboard_served(g->sb);
-	snprintf(buf, len, "%d service%s; workers: %d busy, %d idle; "
-	    "fork children: %d; served: %lu", nsvc, nsvc == 1 ? "" : "s",
-	    busy, nidle, nconn, served);
+	snprintf(buf, len,
+	    "%d service%s; workers: %d busy, %d idle; "
+	    "fork children: %d; served: %lu",
+	    nsvc, nsvc == 1 ? "" : "s", busy, nidle, nconn, served);
 }

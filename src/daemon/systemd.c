@@ -33,27 +33,27 @@
 
 #include "sockservd.h"
 
-#define SYSTEMD_LIB		"libsystemd.so.0"
-#define SYSTEMD_STATUS_MS	5000	/* STATUS= checked at least this often */
-#define SYSTEMD_MSG_MAX		512
+#define SYSTEMD_LIB	  "libsystemd.so.0"
+#define SYSTEMD_STATUS_MS 5000 /* STATUS= checked at least this often */
+#define SYSTEMD_MSG_MAX	  512
 
 #ifdef HAVE_SYSTEMD
-static __typeof__(sd_notify)			*systemd_sd_notify;
-static __typeof__(sd_listen_fds_with_names)	*systemd_sd_listen_fds;
-static __typeof__(sd_watchdog_enabled)		*systemd_sd_watchdog;
+static __typeof__(sd_notify) *systemd_sd_notify;
+static __typeof__(sd_listen_fds_with_names) *systemd_sd_listen_fds;
+static __typeof__(sd_watchdog_enabled) *systemd_sd_watchdog;
 #endif
 
-static uint64_t	 systemd_watchdog_ms;	/* ping interval; 0: none */
-static uint64_t	 systemd_due;		/* ms, monotonic: next tick */
-static char	 systemd_status[SYSTEMD_MSG_MAX];	/* last STATUS= sent */
+static uint64_t systemd_watchdog_ms;	     /* ping interval; 0: none */
+static uint64_t systemd_due;		     /* ms, monotonic: next tick */
+static char systemd_status[SYSTEMD_MSG_MAX]; /* last STATUS= sent */
 
 #ifdef HAVE_SYSTEMD
 /* Load libsystemd if systemd started us.  Returns false if it is not. */
 static bool
 systemd_load(void)
 {
-	static bool	 tried;
-	void		*h;
+	static bool tried;
+	void *h;
 
 	if (tried)
 		return systemd_sd_notify != NULL;
@@ -67,10 +67,10 @@ systemd_load(void)
 		return false;
 	}
 	systemd_sd_notify = (__typeof__(sd_notify) *)dlsym(h, "sd_notify");
-	systemd_sd_listen_fds = (__typeof__(sd_listen_fds_with_names) *)
-	    dlsym(h, "sd_listen_fds_with_names");
-	systemd_sd_watchdog = (__typeof__(sd_watchdog_enabled) *)
-	    dlsym(h, "sd_watchdog_enabled");
+	systemd_sd_listen_fds = (__typeof__(sd_listen_fds_with_names) *)dlsym(h,
+	    "sd_listen_fds_with_names");
+	systemd_sd_watchdog =
+	    (__typeof__(sd_watchdog_enabled) *)dlsym(h, "sd_watchdog_enabled");
 	if (systemd_sd_notify == NULL || systemd_sd_listen_fds == NULL ||
 	    systemd_sd_watchdog == NULL) {
 		log_warnx("%s: %s", SYSTEMD_LIB, dlerror());
@@ -95,7 +95,7 @@ int
 systemd_listen_fds(char ***names)
 {
 #ifdef HAVE_SYSTEMD
-	int	 n;
+	int n;
 
 	*names = NULL;
 	if (!systemd_load() || getenv("LISTEN_FDS") == NULL)
@@ -114,7 +114,7 @@ systemd_listen_fds(char ***names)
 void
 systemd_names_free(char **names)
 {
-	char	**p;
+	char **p;
 
 	if (names == NULL)
 		return;
@@ -132,10 +132,10 @@ void
 systemd_notify(const char *fmt, ...)
 {
 #ifdef HAVE_SYSTEMD
-	char		 msg[SYSTEMD_MSG_MAX];
-	const char	*st;
-	va_list		 ap;
-	int		 saved = errno;
+	char msg[SYSTEMD_MSG_MAX];
+	const char *st;
+	va_list ap;
+	int saved = errno;
 
 	if (!systemd_load())
 		return;
@@ -161,7 +161,7 @@ int
 systemd_timer(uint64_t now)
 {
 #ifdef HAVE_SYSTEMD
-	uint64_t	 usec;
+	uint64_t usec;
 
 	if (!systemd_load())
 		return -1;
@@ -183,7 +183,7 @@ systemd_timer(uint64_t now)
 void
 systemd_tick(uint64_t now, const char *status)
 {
-	uint64_t	 every = SYSTEMD_STATUS_MS;
+	uint64_t every = SYSTEMD_STATUS_MS;
 
 	if (systemd_timer(now) != 0)
 		return;

@@ -84,8 +84,8 @@ trust_check_stat(const struct stat *st, const char *what, uid_t user,
  * when the group is root's.
  */
 int
-trust_check_file(
-    int fd, const char *path, bool group_ok, char *err, size_t errlen)
+trust_check_file(int fd, const char *path, bool group_ok, char *err,
+    size_t errlen)
 {
 	struct stat st;
 	char dir[PATH_MAX], what[2 * PATH_MAX + 16];
@@ -101,8 +101,7 @@ trust_check_file(
 		errno = EINVAL;
 		return -1;
 	}
-	if (trust_check_stat(&st, path, geteuid(), group_ok, err, errlen) ==
-	    -1)
+	if (trust_check_stat(&st, path, geteuid(), group_ok, err, errlen) == -1)
 		return -1;
 
 	/* The directory: whoever can write it can replace the file. */

@@ -46,34 +46,34 @@
 
 #include "sockservd.h"
 
-#define WORKER_PKTMAX	65536		/* the largest datagram */
-#define WORKER_EVENTS	16
-#define WAKE_TAG	UINT32_MAX	/* epoll data of the self-pipe */
-#define WORKER_DGRAM_BATCH 64		/* datagrams served per wake-up */
+#define WORKER_PKTMAX	   65536 /* the largest datagram */
+#define WORKER_EVENTS	   16
+#define WAKE_TAG	   UINT32_MAX /* epoll data of the self-pipe */
+#define WORKER_DGRAM_BATCH 64	      /* datagrams served per wake-up */
 
 /* The state of a pool worker process. */
 struct worker {
-	struct service		*svc;
+	struct service *svc;
 	const struct sockserv_module *mod;
-	struct sockserv_server	**srv;		/* per svc->addrs[i]; NULL */
-	int			 ep;		/* listeners + wake pipe */
-	int			 ep_wake;	/* the wake pipe only */
-	void			*state;		/* the module's */
-	int			 limit;		/* requests; 0: none */
-	unsigned long		 served;
-	struct fault		 fault;		/* accept/recvfrom failing */
+	struct sockserv_server **srv; /* per svc->addrs[i]; NULL */
+	int ep;			      /* listeners + wake pipe */
+	int ep_wake;		      /* the wake pipe only */
+	void *state;		      /* the module's */
+	int limit;		      /* requests; 0: none */
+	unsigned long served;
+	struct fault fault; /* accept/recvfrom failing */
 };
 
-static volatile sig_atomic_t	 w_retire;
-static int			 w_wake[2] = { -1, -1 };
+static volatile sig_atomic_t w_retire;
+static int w_wake[2] = {-1, -1};
 /* Stream listeners a pool worker lets go of the moment it is retired. */
-#define WORKER_MAXLFDS	64
-static int			 w_lfds[WORKER_MAXLFDS];
-static volatile sig_atomic_t	 w_nlfds;
-static volatile sig_atomic_t	 w_busy;	/* serving, not waiting */
-static volatile sig_atomic_t	 w_lclosed;	/* w_lfds are closed */
-static const struct service	*w_svc;		/* for handle_error */
-static char			 w_pkt[WORKER_PKTMAX];
+#define WORKER_MAXLFDS 64
+static int w_lfds[WORKER_MAXLFDS];
+static volatile sig_atomic_t w_nlfds;
+static volatile sig_atomic_t w_busy;	/* serving, not waiting */
+static volatile sig_atomic_t w_lclosed; /* w_lfds are closed */
+static const struct service *w_svc;	/* for handle_error */
+static char w_pkt[WORKER_PKTMAX];
 
 /* ------------------------------------------------------------ signals */
 
@@ -111,8 +111,8 @@ worker_drop_listeners_now(void)
 static void
 worker_sig_retire(int sig)
 {
-	int	 saved = errno;
-	char	 c = 0;
+	int saved = errno;
+	char c = 0;
 
 	/*
 	 * A worker busy with a long request must not keep its listeners
@@ -141,16 +141,16 @@ worker_sig_ignore(int sig)
  * retire: finish what is in hand, then exit.  SIGINT, SIGHUP and SIGUSR1
  * are the master's business and a worker shrugs them off: a ^C reaches
  * the whole foreground group, and a worker that left on it before the
- * master drained would be taken for one that died.  Syscalls restart (a handler's read or write goes on where
- * it was).  A fork-mode child or spare keeps the master's mask instead
- * (worker_conn_setup).
+ * master drained would be taken for one that died.  Syscalls restart (a
+ * handler's read or write goes on where it was).  A fork-mode child or spare
+ * keeps the master's mask instead (worker_conn_setup).
  */
 static void
 worker_signals(void)
 {
 	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));	/* and so an empty sa_mask */
+	memset(&sa, 0, sizeof(sa)); /* and so an empty sa_mask */
 	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = worker_sig_retire;
 	(void)sigaction(SIGTERM, &sa, NULL);
@@ -163,7 +163,7 @@ worker_signals(void)
 static void
 worker_drain_wake(void)
 {
-	char	 buf[64];
+	char buf[64];
 
 	while (read(w_wake[0], buf, sizeof(buf)) > 0)
 		;
@@ -172,13 +172,12 @@ worker_drain_wake(void)
 /* ------------------------------------------------------------- common */
 
 static void
-worker_handle_error(struct sockserv_server *srv,
-    struct sockserv_request *req)
+worker_handle_error(struct sockserv_server *srv, struct sockserv_request *req)
 {
-	char		 client[SOCKSERV_ADDRSTRLEN];
-	socklen_t	 len;
+	char client[SOCKSERV_ADDRSTRLEN];
+	socklen_t len;
 	const struct sockaddr *sa;
-	int		 err = sockserv_request_errno(req);
+	int err = sockserv_request_errno(req);
 
 	sa = sockserv_request_client(req, &len);
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
@@ -187,7 +186,7 @@ worker_handle_error(struct sockserv_server *srv,
 }
 
 static const struct sockserv_hooks worker_hooks = {
-	.handle_error = worker_handle_error,
+    .handle_error = worker_handle_error,
 };
 
 static void
@@ -215,8 +214,8 @@ worker_handler(const struct sockserv_module *mod, int socktype)
 static struct sockserv_server *
 worker_server(const struct service *svc, int lfd, int socktype)
 {
-	struct sockserv_options	 opt;
-	struct sockserv_server	*srv;
+	struct sockserv_options opt;
+	struct sockserv_server *srv;
 
 	worker_options(svc, &opt);
 	srv = sockserv_server_new_fd(lfd,
@@ -235,10 +234,10 @@ static void *
 worker_module_init(struct service *svc)
 {
 	const struct sockserv_module *mod = svc->module->desc;
-	void		*state = NULL;
+	void *state = NULL;
 
 	if (priv_drop_child(svc) == -1)
-		_exit(1);		/* priv.c said what failed */
+		_exit(1); /* priv.c said what failed */
 	if (mod->init != NULL && mod->init(&svc->env, &state) == -1)
 		log_fatalx("service %s: module %s: init failed", svc->name,
 		    mod->name);
@@ -249,20 +248,20 @@ static void
 worker_log_request(const struct service *svc, const struct sockaddr *sa,
     socklen_t len, double t0, int rv)
 {
-	char	 client[SOCKSERV_ADDRSTRLEN];
+	char client[SOCKSERV_ADDRSTRLEN];
 
 	if (!log_enabled(LOG_INFO))
-		return;		/* per request: format nothing for nobody */
+		return; /* per request: format nothing for nobody */
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
-	log_info("service %s: %s pid %ld duration %.3fs status %d",
-	    svc->name, client, (long)getpid(), os_monotonic() - t0, rv);
+	log_info("service %s: %s pid %ld duration %.3fs status %d", svc->name,
+	    client, (long)getpid(), os_monotonic() - t0, rv);
 }
 
 static void
 worker_log_refused(const struct service *svc, const struct sockaddr *sa,
     socklen_t len, const char *why)
 {
-	char	 client[SOCKSERV_ADDRSTRLEN];
+	char client[SOCKSERV_ADDRSTRLEN];
 
 	sockserv_sockaddr_format(sa, len, client, sizeof(client));
 	log_notice("service %s: %s refused (%s)", svc->name, client, why);
@@ -279,12 +278,13 @@ worker_log_refused(const struct service *svc, const struct sockaddr *sa,
 struct sockserv_server *
 worker_conn_server(const struct service *svc)
 {
-	struct sockserv_options	 opt;
-	struct sockserv_server	*srv;
+	struct sockserv_options opt;
+	struct sockserv_server *srv;
 
 	worker_options(svc, &opt);
 	srv = sockserv_server_new_unbound(worker_handler(svc->module->desc,
-	    SOCK_STREAM), &opt);
+					      SOCK_STREAM),
+	    &opt);
 	if (srv == NULL) {
 		log_warn("service %s: server", svc->name);
 		return NULL;
@@ -312,7 +312,7 @@ worker_conn_server(const struct service *svc)
 void *
 worker_conn_setup(struct service *svc, struct sockserv_server *srv)
 {
-	void	*state;
+	void *state;
 
 	w_svc = svc;
 	state = worker_module_init(svc);
@@ -325,8 +325,8 @@ void
 worker_conn(struct service *svc, struct sockserv_server *srv, int conn_fd,
     const struct sockaddr *peer, socklen_t peerlen)
 {
-	void	*state;
-	int	 rv;
+	void *state;
+	int rv;
 
 	state = worker_conn_setup(svc, srv);
 	rv = sockserv_serve_connection(srv, conn_fd, peer, peerlen);
@@ -339,9 +339,9 @@ void
 worker_dgram(struct service *svc, int lfd, const void *pkt, size_t len,
     const struct sockaddr *peer, socklen_t peerlen)
 {
-	struct sockserv_server	*srv;
-	void			*state;
-	int			 rv;
+	struct sockserv_server *srv;
+	void *state;
+	int rv;
 
 	worker_signals();
 	signal_reset_child();
@@ -376,27 +376,27 @@ worker_may_accept(struct worker *w)
 static void
 worker_pool_setup(struct worker *w, struct service *svc)
 {
-	struct epoll_event	 ev;
-	size_t			 i;
+	struct epoll_event ev;
+	size_t i;
 
 	if ((w->srv = calloc(svc->naddrs, sizeof(*w->srv))) == NULL ||
 	    (w->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (w->ep_wake = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		log_fatal("service %s: worker", svc->name);
 	for (i = 0; i < svc->naddrs; i++) {
-		if (svc->fds[i] < 0 || worker_handler(w->mod,
-		    svc->addrs[i].socktype) == NULL)
+		if (svc->fds[i] < 0 ||
+		    worker_handler(w->mod, svc->addrs[i].socktype) == NULL)
 			continue;
 		/* Prefork: datagrams for `workers' of them (sockservd.h). */
 		if (svc->addrs[i].socktype == SOCK_DGRAM &&
 		    svc->mode == MODE_PREFORK && !scoreboard_dgram())
 			continue;
-		w->srv[i] = worker_server(svc, svc->fds[i],
-		    svc->addrs[i].socktype);
+		w->srv[i] =
+		    worker_server(svc, svc->fds[i], svc->addrs[i].socktype);
 		memset(&ev, 0, sizeof(ev));
 		/* One idle prefork worker woken per connection, not all. */
-		ev.events = EPOLLIN |
-		    (svc->mode == MODE_PREFORK ? EPOLLEXCLUSIVE : 0);
+		ev.events =
+		    EPOLLIN | (svc->mode == MODE_PREFORK ? EPOLLEXCLUSIVE : 0);
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, svc->fds[i], &ev) == -1)
 			log_fatal("service %s: epoll", svc->name);
@@ -426,8 +426,8 @@ worker_serve_stream(struct worker *w, struct sockserv_server *srv, int fd,
     const struct sockaddr *sa, socklen_t len)
 {
 	const struct service *svc = w->svc;
-	double		 t0;
-	int		 same, rv;
+	double t0;
+	int same, rv;
 
 	if (!acl_admit(svc, sa)) {
 		worker_log_refused(svc, sa, len, "acl");
@@ -468,8 +468,8 @@ static void
 worker_take_failed(struct worker *w, const char *call)
 {
 	/* The retire handler closed the listeners under us. */
-	if (w_retire && (errno == EBADF || errno == ENOTSOCK ||
-	    errno == EINVAL))
+	if (w_retire &&
+	    (errno == EBADF || errno == ENOTSOCK || errno == EINVAL))
 		return;
 	if (fault_kind(errno) == FAULT_PAUSE)
 		fault_hit(&w->fault, worker_ms(), errno, "service %s: %s",
@@ -488,11 +488,11 @@ worker_took(struct worker *w, const char *call)
 static bool
 worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	ssize_t			 n;
-	double			 t0;
-	int			 rv;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	ssize_t n;
+	double t0;
+	int rv;
 
 	n = recvfrom(fd, w_pkt, sizeof(w_pkt), MSG_DONTWAIT,
 	    (struct sockaddr *)&ss, &len);
@@ -527,8 +527,8 @@ worker_serve_dgram(struct worker *w, struct sockserv_server *srv, int fd)
 static void
 worker_thread_done(struct sockserv_request *req, int status, double secs)
 {
-	const struct sockaddr	*sa;
-	socklen_t		 len;
+	const struct sockaddr *sa;
+	socklen_t len;
 
 	sa = sockserv_request_client(req, &len);
 	worker_log_request(w_svc, sa, len, os_monotonic() - secs, status);
@@ -538,9 +538,9 @@ worker_thread_done(struct sockserv_request *req, int status, double secs)
 static void
 worker_thread_setup(struct worker *w)
 {
-	struct epoll_event	 ev;
-	size_t			 i;
-	int			 fd;
+	struct epoll_event ev;
+	size_t i;
+	int fd;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
@@ -560,8 +560,8 @@ worker_thread_setup(struct worker *w)
 static int
 worker_active_of(struct worker *w, const struct sockaddr *sa)
 {
-	size_t	 i;
-	int	 n = 0;
+	size_t i;
+	int n = 0;
 
 	for (i = 0; i < w->svc->naddrs; i++) {
 		if (w->srv[i] == NULL)
@@ -584,7 +584,7 @@ worker_active(struct worker *w)
 static void
 worker_collect(struct worker *w)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < w->svc->naddrs; i++)
 		if (w->srv[i] != NULL)
@@ -600,7 +600,7 @@ static void
 worker_thread_conn(struct worker *w, struct sockserv_server *srv, int fd,
     const struct sockaddr *sa, socklen_t len)
 {
-	int	 mps = w->svc->max_per_source;
+	int mps = w->svc->max_per_source;
 
 	if (mps > 0 && worker_active_of(w, sa) >= mps) {
 		worker_log_refused(w->svc, sa, len, "max_per_source");
@@ -620,11 +620,11 @@ worker_thread_conn(struct worker *w, struct sockserv_server *srv, int fd,
 static bool
 worker_take(struct worker *w, size_t i)
 {
-	struct sockserv_server	*srv = w->srv[i];
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	ssize_t			 n;
-	int			 fd, k;
+	struct sockserv_server *srv = w->srv[i];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	ssize_t n;
+	int fd, k;
 
 	if (w->svc->addrs[i].socktype == SOCK_DGRAM) {
 		/*
@@ -633,13 +633,14 @@ worker_take(struct worker *w, size_t i)
 		 */
 		if (w->svc->mode != MODE_THREAD) {
 			for (k = 0; k < WORKER_DGRAM_BATCH &&
-			    worker_serve_dgram(w, srv, w->svc->fds[i]); k++)
+			     worker_serve_dgram(w, srv, w->svc->fds[i]);
+			     k++)
 				if (!worker_may_accept(w))
 					return true;
 			return k > 0;
 		}
-		n = recvfrom(w->svc->fds[i], w_pkt, sizeof(w_pkt),
-		    MSG_DONTWAIT, (struct sockaddr *)&ss, &len);
+		n = recvfrom(w->svc->fds[i], w_pkt, sizeof(w_pkt), MSG_DONTWAIT,
+		    (struct sockaddr *)&ss, &len);
 		if (n == -1) {
 			worker_take_failed(w, "recvfrom");
 			return false;
@@ -647,12 +648,12 @@ worker_take(struct worker *w, size_t i)
 		worker_took(w, "recvfrom");
 		if (acl_admit(w->svc, (struct sockaddr *)&ss) &&
 		    sockserv_dispatch_datagram(srv, w_pkt, (size_t)n,
-		    (struct sockaddr *)&ss, len) == -1)
+			(struct sockaddr *)&ss, len) == -1)
 			log_warn("service %s", w->svc->name);
 		return true;
 	}
-	fd = accept4(w->svc->fds[i], (struct sockaddr *)&ss, &len,
-	    SOCK_CLOEXEC);
+	fd =
+	    accept4(w->svc->fds[i], (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 	if (fd == -1) {
 		worker_take_failed(w, "accept");
 		return false;
@@ -683,11 +684,12 @@ worker_take(struct worker *w, size_t i)
 static void
 worker_final_sweep(struct worker *w)
 {
-	struct epoll_event	 ev[WORKER_EVENTS];
-	int			 n, k, tries;
+	struct epoll_event ev[WORKER_EVENTS];
+	int n, k, tries;
 
-	if (w_lclosed || (w->svc->mode == MODE_THREAD &&
-	    worker_active(w) >= w->svc->max_children))
+	if (w_lclosed ||
+	    (w->svc->mode == MODE_THREAD &&
+		worker_active(w) >= w->svc->max_children))
 		return;
 	n = epoll_wait(w->ep, ev, WORKER_EVENTS, 0);
 	for (k = 0; k < n; k++) {
@@ -703,7 +705,7 @@ worker_final_sweep(struct worker *w)
 static int
 worker_pause_left(const struct worker *w)
 {
-	uint64_t	 now;
+	uint64_t now;
 
 	if (w->fault.until == 0 || (now = worker_ms()) >= w->fault.until)
 		return -1;
@@ -719,15 +721,17 @@ worker_pause_left(const struct worker *w)
 static void
 worker_loop(struct worker *w)
 {
-	struct epoll_event	 ev[WORKER_EVENTS];
-	bool			 thread = w->svc->mode == MODE_THREAD;
-	int			 n, k, ep, pause;
+	struct epoll_event ev[WORKER_EVENTS];
+	bool thread = w->svc->mode == MODE_THREAD;
+	int n, k, ep, pause;
 
 	scoreboard_idle();
 	while (worker_may_accept(w)) {
 		pause = worker_pause_left(w);
-		ep = pause >= 0 || (thread && worker_active(w) >=
-		    w->svc->max_children) ? w->ep_wake : w->ep;
+		ep = pause >= 0 ||
+			(thread && worker_active(w) >= w->svc->max_children)
+		    ? w->ep_wake
+		    : w->ep;
 		n = epoll_wait(ep, ev, WORKER_EVENTS, pause);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -764,7 +768,7 @@ worker_loop(struct worker *w)
 void
 worker_pool(struct service *svc, int slot)
 {
-	struct worker	 w;
+	struct worker w;
 
 	if (pipe2(w_wake, O_CLOEXEC | O_NONBLOCK) == -1)
 		log_fatal("service %s: worker pipe", svc->name);

@@ -2,9 +2,9 @@
  * addr.c -- listening addresses: parse and format the URL forms
  * (tcp://, udp://, unix://, unixgram://), format socket addresses
  * numerically for logs, and the one rule for "the same client"
- * (sockserv_sockaddr_key: IPv4-mapped IPv6 folded to IPv4).  Nothing here ever resolves an address to a name;
- * only sockserv_addr_resolve (and sockserv_addr_parse, its first result)
- * resolves a host name to addresses.
+ * (sockserv_sockaddr_key: IPv4-mapped IPv6 folded to IPv4).  Nothing here ever
+ * resolves an address to a name; only sockserv_addr_resolve (and
+ * sockserv_addr_parse, its first result) resolves a host name to addresses.
  */
 #include "config.h"
 
@@ -26,8 +26,8 @@
 
 #include "sockserv-int.h"
 
-static int	parse_fail(char *, size_t, int, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
+static int parse_fail(char *, size_t, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int
 parse_fail(char *err, size_t errlen, int e, const char *fmt, ...)
@@ -56,8 +56,7 @@ parse_port(const char *s, in_port_t *port)
 
 /* Store one resolved address, with the port, into out. */
 static int
-host_store(const struct addrinfo *ai, in_port_t port,
-    struct sockserv_addr *out)
+host_store(const struct addrinfo *ai, in_port_t port, struct sockserv_addr *out)
 {
 	if (ai->ai_addrlen > sizeof(out->sa) ||
 	    (ai->ai_family != AF_INET && ai->ai_family != AF_INET6))
@@ -106,8 +105,8 @@ parse_host(const char *host, in_port_t port, struct sockserv_addr *out,
 }
 
 static int
-parse_inet(const char *rest, struct sockserv_addr *out, size_t max,
-    char *err, size_t errlen)
+parse_inet(const char *rest, struct sockserv_addr *out, size_t max, char *err,
+    size_t errlen)
 {
 	char host[256];
 	const char *colon, *hs, *he;
@@ -178,14 +177,14 @@ sockserv_addr_resolve(const char *url, struct sockserv_addr *out, size_t max,
     char *err, size_t errlen)
 {
 	static const struct {
-		const char	*scheme;
-		int		 socktype;
-		bool		 local;
+		const char *scheme;
+		int socktype;
+		bool local;
 	} schemes[] = {
-		{ "tcp://", SOCK_STREAM, false },
-		{ "udp://", SOCK_DGRAM, false },
-		{ "unix://", SOCK_STREAM, true },
-		{ "unixgram://", SOCK_DGRAM, true },
+	    {"tcp://", SOCK_STREAM, false},
+	    {"udp://", SOCK_DGRAM, false},
+	    {"unix://", SOCK_STREAM, true},
+	    {"unixgram://", SOCK_DGRAM, true},
 	};
 	size_t i, n;
 
@@ -226,8 +225,7 @@ addr_sockaddr_port(const struct sockaddr *sa)
 
 /* The numeric host part: an IPv4-mapped IPv6 address shows as IPv4. */
 static int
-format_host(const struct sockaddr *sa, socklen_t salen, char *host,
-    size_t len)
+format_host(const struct sockaddr *sa, socklen_t salen, char *host, size_t len)
 {
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 	struct sockaddr_in s4;
@@ -241,14 +239,14 @@ format_host(const struct sockaddr *sa, socklen_t salen, char *host,
 		salen = sizeof(s4);
 	}
 	if (getnameinfo(sa, salen, host, (socklen_t)len, NULL, 0,
-	    NI_NUMERICHOST) != 0)
+		NI_NUMERICHOST) != 0)
 		return -1;
 	return sa->sa_family;
 }
 
 int
-sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
-    char *buf, size_t len)
+sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen, char *buf,
+    size_t len)
 {
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
 	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
@@ -269,13 +267,13 @@ sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
 			errno = EINVAL;
 			return -1;
 		}
-		return snprintf(buf, len, fam == AF_INET6 ? "[%s]:%d" :
-		    "%s:%d", host, addr_sockaddr_port(sa));
+		return snprintf(buf, len, fam == AF_INET6 ? "[%s]:%d" : "%s:%d",
+		    host, addr_sockaddr_port(sa));
 	case AF_UNIX:
 		if (salen <= off)
 			return snprintf(buf, len, "unix:");
 		n = strnlen(sun->sun_path, salen - off);
-		if (sun->sun_path[0] == '\0')	/* abstract */
+		if (sun->sun_path[0] == '\0') /* abstract */
 			return snprintf(buf, len, "@%.*s",
 			    (int)(salen - off - 1), sun->sun_path + 1);
 		return snprintf(buf, len, "%.*s", (int)n, sun->sun_path);
@@ -293,8 +291,8 @@ sockserv_sockaddr_format(const struct sockaddr *sa, socklen_t salen,
 int
 sockserv_sockaddr_key(const struct sockaddr *sa, uint32_t key[4])
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
 
 	memset(key, 0, 4 * sizeof(key[0]));
 	if (sa == NULL)

@@ -30,14 +30,13 @@ fork_waitfds(const struct sockserv_server *srv)
 
 /* At the cap: the children's pidfds, polled until one exits. */
 static int
-fork_pollfds(struct sockserv_server *srv, struct pollfd *pfd, int max,
-    int *ms)
+fork_pollfds(struct sockserv_server *srv, struct pollfd *pfd, int max, int *ms)
 {
 	int k;
 
 	k = kids_pollfds(srv, pfd, max);
 	if (k < srv->nkids && (*ms < 0 || *ms > 50))
-		*ms = 50;	/* no pidfd for some: poll for them */
+		*ms = 50; /* no pidfd for some: poll for them */
 	return k;
 }
 
@@ -52,9 +51,9 @@ fork_child(struct sockserv_server *srv, struct sockserv_request *req)
 {
 	kids_forget_in_child(srv);
 	object_wake_close(srv, false);
-	srv->creator = 0;	/* never unlink the parent's socket file */
+	srv->creator = 0; /* never unlink the parent's socket file */
 	if (req->socktype == SOCK_STREAM && srv->fd >= 0) {
-		close(srv->fd);	/* the child holds only its connection */
+		close(srv->fd); /* the child holds only its connection */
 		srv->fd = -1;
 	}
 	_exit(request_run(req));
@@ -67,7 +66,7 @@ fork_process(struct sockserv_server *srv, struct sockserv_request *req)
 	pid_t pid;
 
 	if ((pid = fork()) == -1)
-		return -1;	/* the caller reports it and shuts down */
+		return -1; /* the caller reports it and shuts down */
 	if (pid == 0)
 		fork_child(srv, req);
 	if (kids_add(srv, pid) == -1) {
@@ -80,12 +79,12 @@ fork_process(struct sockserv_server *srv, struct sockserv_request *req)
 }
 
 const struct strategy fork_strategy = {
-	.process = fork_process,
-	.accepting = fork_accepting,
-	.waitfds = fork_waitfds,
-	.pollfds = fork_pollfds,
-	.collect = fork_collect,
-	.timeout = fork_collect,
-	.close = kids_close,
-	.active = kids_active,
+    .process = fork_process,
+    .accepting = fork_accepting,
+    .waitfds = fork_waitfds,
+    .pollfds = fork_pollfds,
+    .collect = fork_collect,
+    .timeout = fork_collect,
+    .close = kids_close,
+    .active = kids_active,
 };

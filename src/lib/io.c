@@ -80,7 +80,7 @@ io_wait(const struct sockserv_io *io, short events)
 		pfd.events = events;
 		pfd.revents = 0;
 		if ((rv = poll(&pfd, 1, ms)) > 0)
-			return 0;	/* errors and hang-ups: the syscall says */
+			return 0; /* errors and hang-ups: the syscall says */
 		if (rv == 0) {
 			errno = ETIMEDOUT;
 			return -1;
@@ -225,8 +225,8 @@ io_write1(const struct sockserv_io *io, const void *buf, size_t n,
 	ssize_t r;
 
 	if (!*notsock) {
-		r = send(io->fd, buf, n, MSG_NOSIGNAL |
-		    (io->timeout_ms >= 0 ? MSG_DONTWAIT : 0));
+		r = send(io->fd, buf, n,
+		    MSG_NOSIGNAL | (io->timeout_ms >= 0 ? MSG_DONTWAIT : 0));
 		if (r != -1 || errno != ENOTSOCK)
 			return r;
 		*notsock = true;

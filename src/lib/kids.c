@@ -67,7 +67,7 @@ kids_reap(struct sockserv_server *srv, bool block)
 			i++;
 			continue;
 		}
-		kids_remove(srv, i);	/* exited, or not ours to wait for */
+		kids_remove(srv, i); /* exited, or not ours to wait for */
 		n++;
 	}
 	return n;

@@ -26,8 +26,8 @@
 
 #include "sockserv-int.h"
 
-#define PREFORK_BACKOFF	1.0	/* s: a worker living less is "crashing" */
-#define WORKER_RECHECK_MS 1000	/* idle workers look at the stop flag */
+#define PREFORK_BACKOFF	  1.0  /* s: a worker living less is "crashing" */
+#define WORKER_RECHECK_MS 1000 /* idle workers look at the stop flag */
 
 static void
 worker_main(struct sockserv_server *srv)
@@ -96,8 +96,8 @@ prefork_spawn(struct sockserv_server *srv, double *next)
 {
 	pid_t pid;
 
-	while (prefork_pool(srv) < srv->opt.workers &&
-	    os_monotonic() >= *next) {
+	while (
+	    prefork_pool(srv) < srv->opt.workers && os_monotonic() >= *next) {
 		if ((pid = fork()) == -1) {
 			*next = os_monotonic() + PREFORK_BACKOFF;
 			return;
@@ -245,7 +245,7 @@ prefork_serve(struct sockserv_server *srv, double poll_interval)
 		return -1;
 	}
 	for (i = 0; i < srv->nkids; i++)
-		srv->kids[i].retiring = true;	/* from an earlier run */
+		srv->kids[i].retiring = true; /* from an earlier run */
 	if (srv->stopping == NULL) {
 		errno = EINVAL;
 		return -1;
@@ -283,11 +283,11 @@ prefork_close(struct sockserv_server *srv)
  * parent, like each worker, serves the request itself.
  */
 const struct strategy prefork_strategy = {
-	.init = prefork_init,
-	.fini = prefork_fini,
-	.serve_forever = prefork_serve,
-	.process = sync_process,
-	.signal = prefork_signal,
-	.close = prefork_close,
-	.active = kids_active,
+    .init = prefork_init,
+    .fini = prefork_fini,
+    .serve_forever = prefork_serve,
+    .process = sync_process,
+    .signal = prefork_signal,
+    .close = prefork_close,
+    .active = kids_active,
 };

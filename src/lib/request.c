@@ -61,7 +61,7 @@ request_free(struct sockserv_request *req)
 		struct sockserv_request *none = NULL;
 
 		if (req->io != NULL) {
-			if (req->spare_io != NULL)	/* not taken: never is */
+			if (req->spare_io != NULL) /* not taken: never is */
 				sockserv_io_free(req->spare_io);
 			req->spare_io = req->io;
 		}
@@ -144,8 +144,8 @@ request_take(struct sockserv_server *srv, int fd, int socktype,
 static void
 request_touch(void *p, size_t len)
 {
-	volatile char	*c = p;
-	size_t		 i;
+	volatile char *c = p;
+	size_t i;
 
 	for (i = 0; i < len; i += 4096)
 		c[i] = c[i];
@@ -163,8 +163,8 @@ sockserv_server_prefault(struct sockserv_server *srv)
 		return;
 	request_touch(req, sizeof(*req));
 	if (req->spare_io != NULL)
-		request_touch(req->spare_io, sizeof(*req->spare_io) +
-		    req->spare_io->cap);
+		request_touch(req->spare_io,
+		    sizeof(*req->spare_io) + req->spare_io->cap);
 }
 
 /* A stream connection's per-request socket options. */
@@ -174,8 +174,9 @@ request_conn_opts(struct sockserv_server *srv, int fd)
 	int one = 1;
 
 	/* An unbound server (AF_UNSPEC) does not know: try, it is harmless. */
-	if (srv->opt.tcp_nodelay && (srv->family == AF_INET ||
-	    srv->family == AF_INET6 || srv->family == AF_UNSPEC))
+	if (srv->opt.tcp_nodelay &&
+	    (srv->family == AF_INET || srv->family == AF_INET6 ||
+		srv->family == AF_UNSPEC))
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 }
@@ -203,16 +204,16 @@ request_get(struct sockserv_server *srv)
 			return NULL;
 		request_conn_opts(srv, fd);
 		if ((req = request_take(srv, fd, SOCK_STREAM,
-		    (struct sockaddr *)&ss, sslen, 0)) == NULL)
+			 (struct sockaddr *)&ss, sslen, 0)) == NULL)
 			close(fd);
 		return req;
 	}
 	if ((req = request_take(srv, srv->fd, SOCK_DGRAM, NULL, 0,
-	    srv->opt.max_packet_size)) == NULL)
+		 srv->opt.max_packet_size)) == NULL)
 		return NULL;
 	do
-		n = recvfrom(srv->fd, req->pktbuf, srv->opt.max_packet_size,
-		    0, (struct sockaddr *)&req->peer, &sslen);
+		n = recvfrom(srv->fd, req->pktbuf, srv->opt.max_packet_size, 0,
+		    (struct sockaddr *)&req->peer, &sslen);
 	while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		request_free(req);
@@ -235,7 +236,7 @@ request_finish(struct sockserv_request *req)
 	const struct sockserv_handler *h = &req->srv->h;
 	int rv = 0;
 
-	errno = 0;	/* a handler that fails without errno: no reason */
+	errno = 0; /* a handler that fails without errno: no reason */
 	if (h->setup != NULL && h->setup(req) == -1) {
 		req->err = errno;
 		return 1;
@@ -317,29 +318,28 @@ sockserv_process_request(struct sockserv_server *srv,
 }
 
 void
-sockserv_handle_error(struct sockserv_server *srv,
-    struct sockserv_request *req)
+sockserv_handle_error(struct sockserv_server *srv, struct sockserv_request *req)
 {
 	char addr[SOCKSERV_ADDRSTRLEN], line[SOCKSERV_ADDRSTRLEN + 192];
 	int e = errno, n;
 
-	if (req->peerlen == 0 || sockserv_sockaddr_format(
-	    (const struct sockaddr *)&req->peer, req->peerlen, addr,
-	    sizeof(addr)) < 0)
+	if (req->peerlen == 0 ||
+	    sockserv_sockaddr_format((const struct sockaddr *)&req->peer,
+		req->peerlen, addr, sizeof(addr)) < 0)
 		snprintf(addr, sizeof(addr), "unknown");
 	n = snprintf(line, sizeof(line),
 	    "sockserv[%ld]: error processing request from %s: %s\n",
-	    (long)getpid(), addr, req->err != 0 ? strerror(req->err) :
-	    "no reason given");
+	    (long)getpid(), addr,
+	    req->err != 0 ? strerror(req->err) : "no reason given");
 	if (n > 0)
-		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	errno = e;
 }
 
 /* ------------------------------------------------------------ the lifecycle */
 
-#define REQUEST_GONE	2	/* a thread owns the request now */
+#define REQUEST_GONE 2 /* a thread owns the request now */
 
 /*
  * process_request through the hook or the strategy: 0, -1 for
@@ -380,7 +380,7 @@ request_serve(struct sockserv_request *req, bool dispatch)
 			return 0;
 		if (rv == -1) {
 			if (req->err == 0)
-				req->err = errno;	/* why processing failed */
+				req->err = errno; /* why processing failed */
 			request_error(req);
 			rv = 0;
 		}
@@ -477,7 +477,8 @@ sockserv_dispatch_datagram(struct sockserv_server *srv, const void *pkt,
 	return request_serve(req, true);
 }
 
-/* ----------------------------------------------------------------- accessors */
+/* ----------------------------------------------------------------- accessors
+ */
 
 int
 sockserv_request_fd(const struct sockserv_request *req)
@@ -572,7 +573,7 @@ sockserv_reply(struct sockserv_request *req, const void *buf, size_t len)
 		return sockserv_io_write(io, buf, len);
 	}
 	if (req->peerlen <= sizeof(sa_family_t)) {
-		errno = EDESTADDRREQ;	/* an unbound Unix datagram client */
+		errno = EDESTADDRREQ; /* an unbound Unix datagram client */
 		return -1;
 	}
 	for (;;) {

@@ -99,8 +99,7 @@ server_adopt(struct sockserv_server *srv, int fd)
 		return -1;
 	}
 	srv->addrlen = sizeof(srv->addr);
-	if (getsockname(fd, (struct sockaddr *)&srv->addr, &srv->addrlen)
-	    == -1)
+	if (getsockname(fd, (struct sockaddr *)&srv->addr, &srv->addrlen) == -1)
 		return -1;
 	srv->family = srv->addr.ss_family;
 	srv->fd = fd;
@@ -139,14 +138,14 @@ struct sockserv_server *
 sockserv_server_new_unbound(const struct sockserv_handler *h,
     const struct sockserv_options *opt)
 {
-	struct sockserv_options	 o;
-	struct sockserv_server	*srv;
+	struct sockserv_options o;
+	struct sockserv_server *srv;
 
 	if (opt != NULL)
 		o = *opt;
 	else
 		sockserv_options_init(&o);
-	o.mode = SOCKSERV_SYNC;		/* it serves in the caller, or not */
+	o.mode = SOCKSERV_SYNC; /* it serves in the caller, or not */
 	if ((srv = server_alloc(h, &o)) == NULL)
 		return NULL;
 	srv->socktype = SOCK_STREAM;
@@ -187,8 +186,8 @@ sockserv_server_new_addr(const struct sockserv_addr *a,
 		server_free_early(srv);
 		return NULL;
 	}
-	if (server_adopt(srv, fd) == -1 || (a->family == AF_UNIX &&
-	    server_own_path(srv, a) == -1)) {
+	if (server_adopt(srv, fd) == -1 ||
+	    (a->family == AF_UNIX && server_own_path(srv, a) == -1)) {
 		e = errno;
 		if (a->family == AF_UNIX)
 			unlink(((const struct sockaddr_un *)&a->sa)->sun_path);
@@ -322,7 +321,8 @@ sockserv_shutdown(struct sockserv_server *srv)
 	object_wake(srv);
 }
 
-/* ------------------------------------------------------------------ the loop */
+/* ------------------------------------------------------------------ the loop
+ */
 
 static bool
 server_accepting(struct sockserv_server *srv)
@@ -333,12 +333,12 @@ server_accepting(struct sockserv_server *srv)
 
 /*
  * One wait: the self-pipe, the listener unless at the cap, and what the
- * strategy waits on at the cap (the children's pidfds in fork mode).  Returns poll's result
- * with *ready telling whether the listener is readable.
+ * strategy waits on at the cap (the children's pidfds in fork mode).  Returns
+ * poll's result with *ready telling whether the listener is readable.
  */
 static int
-server_wait(struct sockserv_server *srv, struct pollfd *pfd, int max,
-    int ms, bool *ready)
+server_wait(struct sockserv_server *srv, struct pollfd *pfd, int max, int ms,
+    bool *ready)
 {
 	bool accepting = server_accepting(srv);
 	int n = 0, r;
@@ -363,8 +363,8 @@ server_wait(struct sockserv_server *srv, struct pollfd *pfd, int max,
 static struct pollfd *
 server_pollfds(struct sockserv_server *srv, int *max)
 {
-	*max = 2 + (srv->strategy->waitfds != NULL ?
-	    srv->strategy->waitfds(srv) : 0);
+	*max = 2 +
+	    (srv->strategy->waitfds != NULL ? srv->strategy->waitfds(srv) : 0);
 	return calloc((size_t)*max, sizeof(struct pollfd));
 }
 
@@ -386,7 +386,7 @@ sockserv_serve_forever(struct sockserv_server *srv, double poll_interval)
 		return -1;
 	while (!atomic_load(&srv->stop)) {
 		if (server_wait(srv, pfd, max, sock_poll_ms(poll_interval),
-		    &ready) == -1) {
+			&ready) == -1) {
 			rv = -1;
 			break;
 		}
@@ -432,8 +432,8 @@ sockserv_handle_request(struct sockserv_server *srv)
 	for (;;) {
 		if (timeout >= 0 && (left = deadline - os_monotonic()) < 0)
 			left = 0;
-		if (server_wait(srv, pfd, max, sock_poll_ms(left), &ready)
-		    == -1) {
+		if (server_wait(srv, pfd, max, sock_poll_ms(left), &ready) ==
+		    -1) {
 			free(pfd);
 			return -1;
 		}
@@ -472,7 +472,7 @@ sockserv_server_close(struct sockserv_server *srv)
 		return;
 	if (srv->fd >= 0 && srv->strategy->threads &&
 	    srv->socktype == SOCK_DGRAM)
-		srv->reply_fd = srv->fd;	/* closed with the last thread */
+		srv->reply_fd = srv->fd; /* closed with the last thread */
 	else if (srv->fd >= 0)
 		close(srv->fd);
 	srv->fd = -1;

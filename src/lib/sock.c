@@ -96,7 +96,7 @@ unix_stale(const struct sockserv_addr *a)
 	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
 		return false;
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
+		 0)) == -1)
 		return false;
 	do
 		rv = connect(fd, (const struct sockaddr *)&a->sa, a->len);
@@ -186,8 +186,8 @@ sockserv_listen(const struct sockserv_addr *a,
 	struct sockserv_addr v4;
 	int fd, e;
 
-	if (a == NULL || (a->socktype != SOCK_STREAM &&
-	    a->socktype != SOCK_DGRAM)) {
+	if (a == NULL ||
+	    (a->socktype != SOCK_STREAM && a->socktype != SOCK_DGRAM)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -199,8 +199,8 @@ sockserv_listen(const struct sockserv_addr *a,
 	if (fd == -1 && a->wildcard && errno == EAFNOSUPPORT) {
 		wildcard_v4(a, &v4);
 		a = &v4;
-		fd = socket(AF_INET, a->socktype | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, 0);
+		fd = socket(AF_INET, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
 	}
 	if (fd == -1)
 		return -1;

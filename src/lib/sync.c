@@ -17,7 +17,7 @@ sync_process(struct sockserv_server *srv, struct sockserv_request *req)
 }
 
 const struct strategy sync_strategy = {
-	.process = sync_process,
-	.close = kids_close,
-	.active = kids_active,
+    .process = sync_process,
+    .close = kids_close,
+    .active = kids_active,
 };

@@ -23,12 +23,12 @@
 #include "sockserv-int.h"
 
 struct sockserv_thread {
-	TAILQ_ENTRY(sockserv_thread)	 entry;	/* srv->running, then done */
-	pthread_t			 tid;
-	struct sockserv_request		*req;
-	bool				 joinable;
-	int				 family;  /* the client's key: */
-	uint32_t			 key[4];  /* sockserv_sockaddr_key */
+	TAILQ_ENTRY(sockserv_thread) entry; /* srv->running, then done */
+	pthread_t tid;
+	struct sockserv_request *req;
+	bool joinable;
+	int family;	 /* the client's key: */
+	uint32_t key[4]; /* sockserv_sockaddr_key */
 };
 
 static void *
@@ -46,7 +46,7 @@ thread_main(void *arg)
 	TAILQ_REMOVE(&srv->running, t, entry);
 	srv->nthreads--;
 	if (joinable)
-		TAILQ_INSERT_TAIL(&srv->done, t, entry);	/* the loop frees t */
+		TAILQ_INSERT_TAIL(&srv->done, t, entry); /* the loop frees t */
 	if ((wfd = atomic_load(&srv->wake_wr)) >= 0) {
 		e = errno;
 		(void)!write(wfd, "", 1);
@@ -93,8 +93,8 @@ thread_process(struct sockserv_server *srv, struct sockserv_request *req)
 		return -1;
 	t->req = req;
 	t->joinable = srv->opt.block_on_close && !srv->opt.daemon_threads;
-	t->family = sockserv_sockaddr_key((struct sockaddr *)&req->peer,
-	    t->key);
+	t->family =
+	    sockserv_sockaddr_key((struct sockaddr *)&req->peer, t->key);
 	pthread_mutex_lock(&srv->lock);
 	TAILQ_INSERT_TAIL(&srv->running, t, entry);
 	srv->refs++;
@@ -204,11 +204,11 @@ thread_close(struct sockserv_server *srv)
 }
 
 const struct strategy thread_strategy = {
-	.process = thread_process,
-	.accepting = thread_accepting,
-	.collect = thread_join_done,
-	.close = thread_close,
-	.active = thread_active,
-	.clients = thread_clients,
-	.threads = true,
+    .process = thread_process,
+    .accepting = thread_accepting,
+    .collect = thread_join_done,
+    .close = thread_close,
+    .active = thread_active,
+    .clients = thread_clients,
+    .threads = true,
 };

@@ -91,8 +91,8 @@ check_argv0(cfg_t *sec, const char *prog)
 	struct stat sb;
 
 	if (prog[0] != '/') {
-		cfg_error(
-		    sec, "exec: argv[0] `%s' is not an absolute path", prog);
+		cfg_error(sec, "exec: argv[0] `%s' is not an absolute path",
+		    prog);
 		return -1;
 	}
 	if (stat(prog, &sb) == -1) {
@@ -101,8 +101,8 @@ check_argv0(cfg_t *sec, const char *prog)
 	}
 	if (!S_ISREG(sb.st_mode) ||
 	    (sb.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) == 0) {
-		cfg_error(
-		    sec, "exec: argv[0] `%s' is not an executable file", prog);
+		cfg_error(sec, "exec: argv[0] `%s' is not an executable file",
+		    prog);
 		return -1;
 	}
 	return 0;
@@ -132,8 +132,8 @@ exec_check(cfg_t *sec, const struct sockserv_module_env *env)
 	for (i = 0; i < cfg_size(sec, "env"); i++) {
 		s = cfg_getnstr(sec, "env", i);
 		if (s[0] == '=' || strchr(s, '=') == NULL) {
-			cfg_error(
-			    sec, "exec: env entry `%s' is not NAME=value", s);
+			cfg_error(sec, "exec: env entry `%s' is not NAME=value",
+			    s);
 			rv = -1;
 		} else if (env_reserved(s)) {
 			cfg_error(sec,
@@ -220,8 +220,8 @@ inet_text(const struct sockaddr_storage *ss, char *ip, size_t iplen,
 	*port = ntohs(sin6->sin6_port);
 	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
 		*v6 = 0;
-		return inet_ntop(
-			   AF_INET, &sin6->sin6_addr.s6_addr[12], ip, iplen)
+		return inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], ip,
+			   iplen)
 		    ? 0
 		    : -1;
 	}
@@ -250,8 +250,8 @@ ucspi_vars(int fd, char vars[EXEC_NVARS][EXEC_VARLEN])
 		snprintf(vars[0], EXEC_VARLEN, "PROTO=UNIX");
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
 			return 1;
-		snprintf(
-		    vars[1], EXEC_VARLEN, "UNIXREMOTEPID=%ld", (long)uc.pid);
+		snprintf(vars[1], EXEC_VARLEN, "UNIXREMOTEPID=%ld",
+		    (long)uc.pid);
 		snprintf(vars[2], EXEC_VARLEN, "UNIXREMOTEUID=%lu",
 		    (unsigned long)uc.uid);
 		snprintf(vars[3], EXEC_VARLEN, "UNIXREMOTEGID=%lu",
@@ -341,7 +341,7 @@ struct keeper {
 	int conn_eof, prog_eof;
 	int conn_hup; /* the connection is closed both ways */
 	int conn_err; /* the client reset, its last bytes still queued */
-	double last; /* last byte moved: os_monotonic() */
+	double last;  /* last byte moved: os_monotonic() */
 };
 
 static long
@@ -434,10 +434,10 @@ relay_turn(struct keeper *k)
 {
 	int a, b;
 
-	a = relay_io(
-	    k, k->conn, k->sp, k->c2p, &k->c2plen, &k->c2poff, &k->conn_eof);
-	b = relay_io(
-	    k, k->sp, k->conn, k->p2c, &k->p2clen, &k->p2coff, &k->prog_eof);
+	a = relay_io(k, k->conn, k->sp, k->c2p, &k->c2plen, &k->c2poff,
+	    &k->conn_eof);
+	b = relay_io(k, k->sp, k->conn, k->p2c, &k->p2clen, &k->p2coff,
+	    &k->prog_eof);
 	if (a == 1 || b == 1)
 		k->last = os_monotonic();
 	return a == -1 || b == -1 ? -1 : 0;
@@ -725,8 +725,8 @@ exec_handle(struct sockserv_request *req)
 	}
 	if ((envp = build_env(e, vars, nv)) == NULL ||
 	    (k = calloc(1, sizeof(*k))) == NULL) {
-		e->menv->log(
-		    LOG_ERR, "exec: %s: %s", e->menv->service, strerror(errno));
+		e->menv->log(LOG_ERR, "exec: %s: %s", e->menv->service,
+		    strerror(errno));
 		return -1;
 	}
 	k->e = e;

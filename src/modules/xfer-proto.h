@@ -82,8 +82,8 @@ uint32_t xfer_crc32(uint32_t crc, const void *buf, size_t len);
  * pread(2) through buf[bufsz].  0, or -1 with errno set: ENODATA if the
  * file holds fewer bytes (it shrank), else pread's.
  */
-int xfer_file_crc(
-    int fd, uint64_t size, uint32_t *crc, void *buf, size_t bufsz);
+int xfer_file_crc(int fd, uint64_t size, uint32_t *crc, void *buf,
+    size_t bufsz);
 
 /* The text for a code, for error lines. */
 const char *xfer_strerror(int code);

@@ -30,8 +30,8 @@ struct xfer_resv {
  * so a torn or foreign file costs at most the lines it spoils.  Stores
  * at most max records in v and returns how many it stored.
  */
-size_t xfer_resv_parse(
-    const char *buf, size_t len, struct xfer_resv *v, size_t max);
+size_t xfer_resv_parse(const char *buf, size_t len, struct xfer_resv *v,
+    size_t max);
 
 /* An upper bound of the records in buf[0..len), to size v. */
 size_t xfer_resv_count(const char *buf, size_t len);

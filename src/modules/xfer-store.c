@@ -169,8 +169,9 @@ resv_store(int qfd, const struct xfer_resv *v, size_t n)
 /*
  * Is the upload of `name' still in flight?  Its process holds the lock on
  * the partial for as long as it runs and loses it when it ends or dies.
- * The probe's own short lock can make xfer_store_part_open() see a busy partial;
- * xfer_store_part_open() looks again under the quota lock, which every probe holds.
+ * The probe's own short lock can make xfer_store_part_open() see a busy
+ * partial; xfer_store_part_open() looks again under the quota lock, which every
+ * probe holds.
  */
 static int
 resv_live(const struct xfer *x, const char *name)
@@ -266,8 +267,8 @@ root_usage(const struct xfer *x, const char *skip, const struct xfer_resv *live,
  * Returns 0, XFER_E_QUOTA or XFER_E_IO (logged).
  */
 int
-xfer_store_reserve(
-    const struct xfer *x, const char *part, const char *name, uint64_t size)
+xfer_store_reserve(const struct xfer *x, const char *part, const char *name,
+    uint64_t size)
 {
 	struct xfer_resv *v = NULL;
 	uint64_t used = 0;
@@ -386,8 +387,10 @@ still_ours(const struct xfer *x, int fd, const char *name)
 		return -1;
 	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 		return 0;
-	x->env->log(LOG_WARNING, "xfer: %s: %s/%s was replaced during the "
-	    "upload", x->env->service, x->root, name);
+	x->env->log(LOG_WARNING,
+	    "xfer: %s: %s/%s was replaced during the "
+	    "upload",
+	    x->env->service, x->root, name);
 	errno = EXDEV;
 	return -1;
 }
@@ -397,8 +400,8 @@ still_ours(const struct xfer *x, int fd, const char *name)
  * that follows is true: what `name' holds is the file received.
  */
 int
-xfer_store_commit(
-    const struct xfer *x, int fd, const char *part, const char *name)
+xfer_store_commit(const struct xfer *x, int fd, const char *part,
+    const char *name)
 {
 	if (fsync(fd) == -1 || still_ours(x, fd, part) == -1 ||
 	    quota_end(x, part, name, 1) == -1 || still_ours(x, fd, name) == -1)
@@ -408,8 +411,8 @@ xfer_store_commit(
 
 /* An upload that stops short: the partial stays for a resume. */
 void
-xfer_store_abort(
-    const struct xfer *x, int fd, const char *part, const char *name)
+xfer_store_abort(const struct xfer *x, int fd, const char *part,
+    const char *name)
 {
 	quota_end(x, part, name, 0);
 	close(fd); /* after the reservation: its lock marks it in flight */

@@ -71,13 +71,13 @@ xfer_check(cfg_t *sec, const struct sockserv_module_env *env)
 		rv = -1;
 	}
 	if (cfg_getint(sec, "max_file_size") < 0) {
-		cfg_error(
-		    sec, "xfer: max_file_size must be >= 0 (0: no limit)");
+		cfg_error(sec,
+		    "xfer: max_file_size must be >= 0 (0: no limit)");
 		rv = -1;
 	}
 	if (cfg_getint(sec, "max_total_size") < 0) {
-		cfg_error(
-		    sec, "xfer: max_total_size must be >= 0 (0: no limit)");
+		cfg_error(sec,
+		    "xfer: max_total_size must be >= 0 (0: no limit)");
 		rv = -1;
 	}
 	return rv;
@@ -152,8 +152,8 @@ static void xfer_log(const struct xfer *x, struct sockserv_request *req,
 
 /* One info line naming the service and the client, numerically. */
 static void
-xfer_log(
-    const struct xfer *x, struct sockserv_request *req, const char *fmt, ...)
+xfer_log(const struct xfer *x, struct sockserv_request *req, const char *fmt,
+    ...)
 {
 	char peer[SOCKSERV_ADDRSTRLEN], msg[XFER_LINE_MAX];
 	const struct sockaddr *sa;
@@ -182,13 +182,13 @@ put_receive(struct sockserv_io *io, int fd, uint64_t pos, uint64_t want,
 	size_t off;
 
 	while (want > 0) {
-		n = sockserv_io_read(
-		    io, buf, want < XFER_BUFSZ ? (size_t)want : XFER_BUFSZ);
+		n = sockserv_io_read(io, buf,
+		    want < XFER_BUFSZ ? (size_t)want : XFER_BUFSZ);
 		if (n <= 0)
 			return -1;
 		for (off = 0; off < (size_t)n && *werr == 0; off += (size_t)w) {
-			w = pwrite(
-			    fd, buf + off, (size_t)n - off, (off_t)(pos + off));
+			w = pwrite(fd, buf + off, (size_t)n - off,
+			    (off_t)(pos + off));
 			if (w == -1 && errno != EINTR)
 				*werr = errno;
 			if (w == -1)

@@ -6,10 +6,10 @@
 #include <sockserv.h>
 #include <sockserv/module.h>
 
-#define BADABI_VERSION	(SOCKSERV_MODULE_ABI + 998)
+#define BADABI_VERSION (SOCKSERV_MODULE_ABI + 998)
 
 const struct sockserv_module sockserv_module = {
-	.abi = BADABI_VERSION,
-	.name = "badabi",
-	.socktypes = SOCKSERV_MOD_STREAM,
+    .abi = BADABI_VERSION,
+    .name = "badabi",
+    .socktypes = SOCKSERV_MOD_STREAM,
 };

@@ -23,10 +23,10 @@ static inline void
 crash_segv(void)
 {
 	struct {
-		void		*handler;
-		unsigned long	 flags;
-		void		*restorer;
-		uint64_t	 mask;
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
 	} ksa;
 
 	memset(&ksa, 0, sizeof(ksa));

@@ -17,14 +17,14 @@ crash_handle(struct sockserv_request *req)
 }
 
 static const struct sockserv_handler crash_handler = {
-	.handle = crash_handle,
+    .handle = crash_handle,
 };
 
 const struct sockserv_module sockserv_module = {
-	.abi = SOCKSERV_MODULE_ABI,
-	.name = "crash",
-	.socktypes = SOCKSERV_MOD_STREAM | SOCKSERV_MOD_DGRAM,
-	.thread_safe = true,
-	.stream = &crash_handler,
-	.dgram = &crash_handler,
+    .abi = SOCKSERV_MODULE_ABI,
+    .name = "crash",
+    .socktypes = SOCKSERV_MOD_STREAM | SOCKSERV_MOD_DGRAM,
+    .thread_safe = true,
+    .stream = &crash_handler,
+    .dgram = &crash_handler,
 };

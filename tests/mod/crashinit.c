@@ -54,22 +54,20 @@ crashinit_handle(struct sockserv_request *req)
 	return n == 0 ? 0 : -1;
 }
 
-static cfg_opt_t crashinit_options[] = {
-	CFG_STR("how", "crash", CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t crashinit_options[] = {CFG_STR("how", "crash", CFGF_NONE),
+    CFG_END()};
 
 static const struct sockserv_handler crashinit_handler = {
-	.handle = crashinit_handle,
+    .handle = crashinit_handle,
 };
 
 const struct sockserv_module sockserv_module = {
-	.abi = SOCKSERV_MODULE_ABI,
-	.name = "crashinit",
-	.socktypes = SOCKSERV_MOD_STREAM,
-	.thread_safe = true,
-	.options = crashinit_options,
-	.check = crashinit_check,
-	.init = crashinit_init,
-	.stream = &crashinit_handler,
+    .abi = SOCKSERV_MODULE_ABI,
+    .name = "crashinit",
+    .socktypes = SOCKSERV_MOD_STREAM,
+    .thread_safe = true,
+    .options = crashinit_options,
+    .check = crashinit_check,
+    .init = crashinit_init,
+    .stream = &crashinit_handler,
 };

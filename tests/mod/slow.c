@@ -22,7 +22,7 @@
 #include <sockserv.h>
 #include <sockserv/module.h>
 
-#define SLOW_LINE_MAX	4096
+#define SLOW_LINE_MAX	 4096
 #define SLOW_WAIT_MAX_MS 30000
 
 static void
@@ -50,8 +50,9 @@ slow_pace(struct sockserv_request *req, const char *line, size_t len)
 		memcpy(path, line + 5, len);
 		path[len] = '\0';
 		path[strcspn(path, "\r\n")] = '\0';
-		for (waited = 0; stat(path, &st) == -1 &&
-		    waited < SLOW_WAIT_MAX_MS; waited += 20)
+		for (waited = 0;
+		     stat(path, &st) == -1 && waited < SLOW_WAIT_MAX_MS;
+		     waited += 20)
 			slow_sleep_ms(20);
 	} else if (len > 6 && strncmp(line, "SLEEP ", 6) == 0)
 		slow_sleep_ms(strtol(line + 6, NULL, 10));
@@ -116,28 +117,25 @@ slow_init(const struct sockserv_module_env *env, void **state)
 	return 0;
 }
 
-static cfg_opt_t slow_options[] = {
-	CFG_INT("delay_ms", 0, CFGF_NONE),
-	CFG_INT("check_ms", 0, CFGF_NONE),
-	CFG_END()
-};
+static cfg_opt_t slow_options[] = {CFG_INT("delay_ms", 0, CFGF_NONE),
+    CFG_INT("check_ms", 0, CFGF_NONE), CFG_END()};
 
 static const struct sockserv_handler slow_stream_handler = {
-	.handle = slow_stream,
+    .handle = slow_stream,
 };
 
 static const struct sockserv_handler slow_dgram_handler = {
-	.handle = slow_dgram,
+    .handle = slow_dgram,
 };
 
 const struct sockserv_module sockserv_module = {
-	.abi = SOCKSERV_MODULE_ABI,
-	.name = "slow",
-	.socktypes = SOCKSERV_MOD_STREAM | SOCKSERV_MOD_DGRAM,
-	.thread_safe = true,
-	.options = slow_options,
-	.check = slow_check,
-	.init = slow_init,
-	.stream = &slow_stream_handler,
-	.dgram = &slow_dgram_handler,
+    .abi = SOCKSERV_MODULE_ABI,
+    .name = "slow",
+    .socktypes = SOCKSERV_MOD_STREAM | SOCKSERV_MOD_DGRAM,
+    .thread_safe = true,
+    .options = slow_options,
+    .check = slow_check,
+    .init = slow_init,
+    .stream = &slow_stream_handler,
+    .dgram = &slow_dgram_handler,
 };

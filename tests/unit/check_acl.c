@@ -23,16 +23,17 @@
 static struct sockaddr_storage *
 peer(const char *addr)
 {
-	static struct sockaddr_storage	ss;
-	struct sockaddr_in		*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6		*sin6 = (struct sockaddr_in6 *)&ss;
+	static struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(4000);
 	} else {
-		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr),
+		    1);
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(4000);
 	}
@@ -43,11 +44,12 @@ peer(const char *addr)
 static size_t
 rules(struct acl_rule *out, const char *const *list)
 {
-	char	err[256];
-	size_t	n;
+	char err[256];
+	size_t n;
 
 	for (n = 0; list[n] != NULL; n++)
-		ck_assert_msg(acl_parse(list[n], &out[n], err, sizeof(err)) == 0,
+		ck_assert_msg(acl_parse(list[n], &out[n], err, sizeof(err)) ==
+			0,
 		    "%s: %s", list[n], err);
 	return n;
 }
@@ -55,8 +57,8 @@ rules(struct acl_rule *out, const char *const *list)
 static bool
 matches(const char *rule, const char *addr)
 {
-	const char	*list[] = { rule, NULL };
-	struct acl_rule	 r[1];
+	const char *list[] = {rule, NULL};
+	struct acl_rule r[1];
 
 	rules(r, list);
 	return acl_match(r, 1, (struct sockaddr *)peer(addr));
@@ -64,9 +66,9 @@ matches(const char *rule, const char *addr)
 
 START_TEST(parse_v4)
 {
-	struct acl_rule	r;
-	char		err[256];
-	const uint8_t	want[4] = { 10, 0, 0, 0 };
+	struct acl_rule r;
+	char err[256];
+	const uint8_t want[4] = {10, 0, 0, 0};
 
 	ck_assert_int_eq(acl_parse("10.0.0.0/8", &r, err, sizeof(err)), 0);
 	ck_assert_int_eq(r.family, AF_INET);
@@ -81,8 +83,8 @@ END_TEST
 
 START_TEST(parse_v6)
 {
-	struct acl_rule	r;
-	char		err[256];
+	struct acl_rule r;
+	char err[256];
 
 	ck_assert_int_eq(acl_parse("::1/128", &r, err, sizeof(err)), 0);
 	ck_assert_int_eq(r.family, AF_INET6);
@@ -101,12 +103,12 @@ END_TEST
 
 START_TEST(parse_mapped_rule_is_v4)
 {
-	struct acl_rule	r;
-	char		err[256];
-	const uint8_t	want[4] = { 10, 1, 0, 0 };
+	struct acl_rule r;
+	char err[256];
+	const uint8_t want[4] = {10, 1, 0, 0};
 
-	ck_assert_int_eq(acl_parse("::ffff:10.1.0.0/112", &r, err,
-	    sizeof(err)), 0);
+	ck_assert_int_eq(acl_parse("::ffff:10.1.0.0/112", &r, err, sizeof(err)),
+	    0);
 	ck_assert_int_eq(r.family, AF_INET);
 	ck_assert_int_eq(r.prefixlen, 16);
 	ck_assert_mem_eq(r.addr, want, 4);
@@ -115,23 +117,38 @@ END_TEST
 
 /* Bad input: -1, EINVAL, and a message that names the input. */
 static const char *const bad[] = {
-	"", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/8x",
-	"10.0.0.0/ 8", "10.0.0", "10.0.0.256", "host.example", "::1/129",
-	"[::1", "::1]", "[10.0.0.1]x", "10.0.0.1/8", "10.0.0.0/8/8",
-	"fe80::1/64", "::1/127", "*",
+    "",
+    "/8",
+    "10.0.0.0/",
+    "10.0.0.0/33",
+    "10.0.0.0/-1",
+    "10.0.0.0/8x",
+    "10.0.0.0/ 8",
+    "10.0.0",
+    "10.0.0.256",
+    "host.example",
+    "::1/129",
+    "[::1",
+    "::1]",
+    "[10.0.0.1]x",
+    "10.0.0.1/8",
+    "10.0.0.0/8/8",
+    "fe80::1/64",
+    "::1/127",
+    "*",
 };
 
 START_TEST(parse_bad)
 {
-	struct acl_rule	r;
-	char		err[256];
+	struct acl_rule r;
+	char err[256];
 
 	err[0] = '\0';
 	errno = 0;
 	ck_assert_int_eq(acl_parse(bad[_i], &r, err, sizeof(err)), -1);
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_msg(strstr(err, bad[_i]) != NULL, "`%s' not in `%s'",
-	    bad[_i], err);
+	ck_assert_msg(strstr(err, bad[_i]) != NULL, "`%s' not in `%s'", bad[_i],
+	    err);
 	/* A NULL err buffer is allowed. */
 	ck_assert_int_eq(acl_parse(bad[_i], &r, NULL, 0), -1);
 }
@@ -139,8 +156,8 @@ END_TEST
 
 START_TEST(parse_host_bits_message)
 {
-	struct acl_rule	r;
-	char		err[256];
+	struct acl_rule r;
+	char err[256];
 
 	ck_assert_int_eq(acl_parse("10.0.0.1/8", &r, err, sizeof(err)), -1);
 	ck_assert_str_eq(err,
@@ -197,9 +214,9 @@ END_TEST
 
 START_TEST(match_empty_and_other_family)
 {
-	struct sockaddr_un	sun;
-	struct acl_rule		r[1];
-	const char		*list[] = { "0.0.0.0/0", NULL };
+	struct sockaddr_un sun;
+	struct acl_rule r[1];
+	const char *list[] = {"0.0.0.0/0", NULL};
 
 	ck_assert(!acl_match(NULL, 0, (struct sockaddr *)peer("1.2.3.4")));
 	rules(r, list);
@@ -214,7 +231,7 @@ END_TEST
 static bool
 same(const char *a, const char *b)
 {
-	struct sockaddr_storage	 sa;
+	struct sockaddr_storage sa;
 
 	sa = *peer(a);
 	((struct sockaddr_in *)&sa)->sin_port = htons(5000);
@@ -224,7 +241,7 @@ same(const char *a, const char *b)
 
 START_TEST(same_peer_folds_mapped)
 {
-	struct sockaddr_un	sun;
+	struct sockaddr_un sun;
 
 	ck_assert(same("127.0.0.1", "127.0.0.1"));
 	ck_assert(same("127.0.0.1", "::ffff:127.0.0.1"));
@@ -237,8 +254,8 @@ START_TEST(same_peer_folds_mapped)
 	/* Unix peers are no IP client: never "the same" for max_per_source. */
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	ck_assert(!acl_same_peer((struct sockaddr *)&sun,
-	    (struct sockaddr *)&sun));
+	ck_assert(
+	    !acl_same_peer((struct sockaddr *)&sun, (struct sockaddr *)&sun));
 }
 END_TEST
 
@@ -246,8 +263,8 @@ END_TEST
 static bool
 admit(const char *const *allow, const char *const *deny, const char *addr)
 {
-	struct service	svc;
-	struct acl_rule	a[8], d[8];
+	struct service svc;
+	struct acl_rule a[8], d[8];
 
 	memset(&svc, 0, sizeof(svc));
 	svc.allow = a;
@@ -259,10 +276,10 @@ admit(const char *const *allow, const char *const *deny, const char *addr)
 
 START_TEST(admit_order)
 {
-	const char *const none[] = { NULL };
-	const char *const lo[] = { "127.0.0.0/8", "::1", NULL };
-	const char *const lo2[] = { "127.0.0.2", NULL };
-	const char *const v6[] = { "::1/128", NULL };
+	const char *const none[] = {NULL};
+	const char *const lo[] = {"127.0.0.0/8", "::1", NULL};
+	const char *const lo2[] = {"127.0.0.2", NULL};
+	const char *const v6[] = {"::1/128", NULL};
 
 	/* Empty allow list: all admitted. */
 	ck_assert(admit(none, none, "203.0.113.1"));
@@ -287,10 +304,10 @@ END_TEST
 
 START_TEST(admit_unix_peer)
 {
-	struct service		svc;
-	struct acl_rule		a[1];
-	struct sockaddr_un	sun;
-	const char		*list[] = { "10.0.0.0/8", NULL };
+	struct service svc;
+	struct acl_rule a[1];
+	struct sockaddr_un sun;
+	const char *list[] = {"10.0.0.0/8", NULL};
 
 	memset(&svc, 0, sizeof(svc));
 	svc.allow = a;
@@ -306,15 +323,15 @@ END_TEST
 static Suite *
 acl_suite(void)
 {
-	Suite	*s = suite_create("acl");
-	TCase	*tc;
+	Suite *s = suite_create("acl");
+	TCase *tc;
 
 	tc = tcase_create("parse");
 	tcase_add_test(tc, parse_v4);
 	tcase_add_test(tc, parse_v6);
 	tcase_add_test(tc, parse_mapped_rule_is_v4);
-	tcase_add_loop_test(tc, parse_bad, 0, (int)(sizeof(bad) /
-	    sizeof(bad[0])));
+	tcase_add_loop_test(tc, parse_bad, 0,
+	    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, parse_host_bits_message);
 	suite_add_tcase(s, tc);
 
@@ -336,8 +353,8 @@ acl_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(acl_suite());
-	int	 failed;
+	SRunner *sr = srunner_create(acl_suite());
+	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

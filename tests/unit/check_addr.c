@@ -114,8 +114,8 @@ START_TEST(test_parse_ipv6)
 	ck_assert_uint_eq(a.len, sizeof(struct sockaddr_in6));
 	ck_assert_int_eq(in6(&a)->sin6_family, AF_INET6);
 	ck_assert_uint_eq(ntohs(in6(&a)->sin6_port), 443);
-	ck_assert(memcmp(&in6(&a)->sin6_addr, &in6addr_loopback,
-	    sizeof(want)) == 0);
+	ck_assert(
+	    memcmp(&in6(&a)->sin6_addr, &in6addr_loopback, sizeof(want)) == 0);
 
 	must_parse("udp://[2001:db8::7]:0", &a);
 	ck_assert_int_eq(a.family, AF_INET6);
@@ -181,22 +181,29 @@ START_TEST(test_resolve)
 	ck_assert_mem_eq(&a[0], &one, sizeof(one));
 	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(a[i].socktype, SOCK_STREAM);
-		ck_assert_uint_eq(ntohs(a[i].family == AF_INET ?
-		    in4(&a[i])->sin_port : in6(&a[i])->sin6_port), 2000);
+		ck_assert_uint_eq(ntohs(a[i].family == AF_INET
+					  ? in4(&a[i])->sin_port
+					  : in6(&a[i])->sin6_port),
+		    2000);
 	}
 	ck_assert_int_eq(sockserv_addr_resolve("tcp://localhost:2000", a, 1,
-	    err, sizeof(err)), 1);
+			     err, sizeof(err)),
+	    1);
 	ck_assert_int_eq(sockserv_addr_resolve("unix:///tmp/s", a, 8, err,
-	    sizeof(err)), 1);
+			     sizeof(err)),
+	    1);
 	ck_assert_int_eq(a[0].family, AF_UNIX);
 	ck_assert_int_eq(sockserv_addr_resolve("tcp://no-such-host.invalid:80",
-	    a, 8, err, sizeof(err)), -1);
+			     a, 8, err, sizeof(err)),
+	    -1);
 	ck_assert_int_eq(errno, EHOSTUNREACH);
 	ck_assert_int_eq(sockserv_addr_resolve("tcp://localhost", a, 8, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(sockserv_addr_resolve("tcp://[::1]:80", a, 0, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 }
 END_TEST
 
@@ -230,8 +237,9 @@ START_TEST(test_parse_unix)
 	ck_assert_int_eq(a.socktype, SOCK_STREAM);
 	ck_assert(!a.wildcard);
 	ck_assert_str_eq(un(&a)->sun_path, "/tmp/some dir/x.sock");
-	ck_assert_uint_ge(a.len, offsetof(struct sockaddr_un, sun_path) +
-	    strlen("/tmp/some dir/x.sock"));
+	ck_assert_uint_ge(a.len,
+	    offsetof(struct sockaddr_un, sun_path) +
+		strlen("/tmp/some dir/x.sock"));
 	ck_assert_uint_le(a.len, sizeof(struct sockaddr_un));
 
 	must_parse("unixgram:///run/d.sock", &a);
@@ -245,7 +253,7 @@ START_TEST(test_parse_ports)
 {
 	struct sockserv_addr a;
 
-	must_parse("tcp://127.0.0.1:0", &a);	/* ephemeral */
+	must_parse("tcp://127.0.0.1:0", &a); /* ephemeral */
 	ck_assert_uint_eq(ntohs(in4(&a)->sin_port), 0);
 	must_parse("udp://127.0.0.1:65535", &a);
 	ck_assert_uint_eq(ntohs(in4(&a)->sin_port), 65535);
@@ -255,7 +263,7 @@ START_TEST(test_parse_ports)
 	must_reject("tcp://127.0.0.1:65536");
 	must_reject("tcp://127.0.0.1:-1");
 	must_reject("udp://127.0.0.1:100000");
-	must_reject("tcp://127.0.0.1:4294967376");	/* 2^32 + 80 */
+	must_reject("tcp://127.0.0.1:4294967376"); /* 2^32 + 80 */
 	must_reject("tcp://127.0.0.1:http");
 	must_reject("tcp://127.0.0.1:80x");
 	must_reject("tcp://127.0.0.1:x80");
@@ -299,7 +307,7 @@ START_TEST(test_parse_unix_too_long)
 	struct sockaddr_un sa_un;
 	struct sockserv_addr a;
 	char url[512], path[300];
-	size_t max = sizeof(sa_un.sun_path) - 1;	/* room for the NUL */
+	size_t max = sizeof(sa_un.sun_path) - 1; /* room for the NUL */
 
 	/* The longest path that fits, with its NUL, is accepted ... */
 	memset(path, 'p', sizeof(path));
@@ -336,15 +344,15 @@ END_TEST
 /* --------------------------------------------------------------- format */
 
 static const char *canonical[] = {
-	"tcp://127.0.0.1:8080",
-	"udp://127.0.0.1:53",
-	"tcp://10.20.30.40:65535",
-	"tcp://127.0.0.1:0",
-	"tcp://[::1]:443",
-	"udp://[::1]:0",
-	"tcp://[2001:db8::1]:80",
-	"unix:///tmp/a.sock",
-	"unixgram:///tmp/b.sock",
+    "tcp://127.0.0.1:8080",
+    "udp://127.0.0.1:53",
+    "tcp://10.20.30.40:65535",
+    "tcp://127.0.0.1:0",
+    "tcp://[::1]:443",
+    "udp://[::1]:0",
+    "tcp://[2001:db8::1]:80",
+    "unix:///tmp/a.sock",
+    "unixgram:///tmp/b.sock",
 };
 
 START_TEST(test_format_round_trip)
@@ -377,7 +385,7 @@ assert_same_addr(const struct sockserv_addr *x, const struct sockserv_addr *y)
 	case AF_INET6:
 		ck_assert(in6(x)->sin6_port == in6(y)->sin6_port);
 		ck_assert(memcmp(&in6(x)->sin6_addr, &in6(y)->sin6_addr,
-		    sizeof(struct in6_addr)) == 0);
+			      sizeof(struct in6_addr)) == 0);
 		break;
 	default:
 		ck_assert_str_eq(un(x)->sun_path, un(y)->sun_path);
@@ -388,9 +396,13 @@ assert_same_addr(const struct sockserv_addr *x, const struct sockserv_addr *y)
 START_TEST(test_format_reparse)
 {
 	static const char *urls[] = {
-		"tcp://localhost:7000", "udp://localhost:7001",
-		"tcp://*:7002", "udp://*:0", "tcp://[::1]:7003",
-		"unix:///tmp/r.sock", "unixgram:///tmp/r2.sock",
+	    "tcp://localhost:7000",
+	    "udp://localhost:7001",
+	    "tcp://*:7002",
+	    "udp://*:0",
+	    "tcp://[::1]:7003",
+	    "unix:///tmp/r.sock",
+	    "unixgram:///tmp/r2.sock",
 	};
 	struct sockserv_addr a, b;
 	char buf[SOCKSERV_ADDRSTRLEN];
@@ -423,13 +435,14 @@ END_TEST
 
 START_TEST(test_sockaddr_v4)
 {
-	struct sockaddr_in s = { .sin_family = AF_INET };
+	struct sockaddr_in s = {.sin_family = AF_INET};
 	char buf[SOCKSERV_ADDRSTRLEN];
 
 	s.sin_port = htons(4000);
 	s.sin_addr.s_addr = htonl(0x7f000001);
 	ck_assert_int_eq(sockserv_sockaddr_format((struct sockaddr *)&s,
-	    sizeof(s), buf, sizeof(buf)), (int)strlen("127.0.0.1:4000"));
+			     sizeof(s), buf, sizeof(buf)),
+	    (int)strlen("127.0.0.1:4000"));
 	ck_assert_str_eq(buf, "127.0.0.1:4000");
 	s.sin_port = htons(65535);
 	s.sin_addr.s_addr = htonl(0xc0a80001);
@@ -441,13 +454,14 @@ END_TEST
 
 START_TEST(test_sockaddr_v6)
 {
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6 };
+	struct sockaddr_in6 s = {.sin6_family = AF_INET6};
 	char buf[SOCKSERV_ADDRSTRLEN];
 
 	s.sin6_port = htons(4000);
 	s.sin6_addr = in6addr_loopback;
 	ck_assert_int_eq(sockserv_sockaddr_format((struct sockaddr *)&s,
-	    sizeof(s), buf, sizeof(buf)), (int)strlen("[::1]:4000"));
+			     sizeof(s), buf, sizeof(buf)),
+	    (int)strlen("[::1]:4000"));
 	ck_assert_str_eq(buf, "[::1]:4000");
 	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::abcd", &s.sin6_addr), 1);
 	s.sin6_port = htons(1);
@@ -455,20 +469,22 @@ START_TEST(test_sockaddr_v6)
 	    sizeof(buf));
 	/* A scope id may be appended; the address itself must be numeric. */
 	ck_assert_msg(strncmp(buf, "[fe80::abcd", 11) == 0 &&
-	    strcmp(buf + strlen(buf) - 3, "]:1") == 0, "got %s", buf);
+		strcmp(buf + strlen(buf) - 3, "]:1") == 0,
+	    "got %s", buf);
 }
 END_TEST
 
 START_TEST(test_sockaddr_unix)
 {
-	struct sockaddr_un s = { .sun_family = AF_UNIX };
+	struct sockaddr_un s = {.sun_family = AF_UNIX};
 	char buf[SOCKSERV_ADDRSTRLEN];
 	socklen_t len;
 
 	strcpy(s.sun_path, "/path/to/sock");
 	len = offsetof(struct sockaddr_un, sun_path) + strlen(s.sun_path) + 1;
 	ck_assert_int_eq(sockserv_sockaddr_format((struct sockaddr *)&s, len,
-	    buf, sizeof(buf)), (int)strlen("/path/to/sock"));
+			     buf, sizeof(buf)),
+	    (int)strlen("/path/to/sock"));
 	ck_assert_str_eq(buf, "/path/to/sock");
 	/* The kernel's length may omit the NUL. */
 	len--;
@@ -479,18 +495,19 @@ END_TEST
 
 START_TEST(test_sockaddr_unix_unnamed)
 {
-	struct sockaddr_un s = { .sun_family = AF_UNIX };
+	struct sockaddr_un s = {.sun_family = AF_UNIX};
 	char buf[SOCKSERV_ADDRSTRLEN];
 	int sv[2];
 	socklen_t len;
 
 	ck_assert_int_eq(sockserv_sockaddr_format((struct sockaddr *)&s,
-	    sizeof(sa_family_t), buf, sizeof(buf)), 5);
+			     sizeof(sa_family_t), buf, sizeof(buf)),
+	    5);
 	ck_assert_str_eq(buf, "unix:");
 
 	/* What getpeername really returns for a socketpair. */
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 	len = sizeof(s);
 	memset(&s, 0, sizeof(s));
 	ck_assert_int_eq(getpeername(sv[0], (struct sockaddr *)&s, &len), 0);
@@ -503,11 +520,12 @@ END_TEST
 
 START_TEST(test_sockaddr_no_overflow)
 {
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6 };
+	struct sockaddr_in6 s = {.sin6_family = AF_INET6};
 	char buf[32];
 
 	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:1:2:3:4:5:6",
-	    &s.sin6_addr), 1);
+			     &s.sin6_addr),
+	    1);
 	s.sin6_port = htons(65535);
 	memset(buf, 'X', sizeof(buf));
 	(void)sockserv_sockaddr_format((struct sockaddr *)&s, sizeof(s), buf,
@@ -540,8 +558,8 @@ key_of(const char *host, uint32_t key[4])
 
 START_TEST(test_sockaddr_key)
 {
-	uint32_t a[4], b[4], zero[4] = { 0 };
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	uint32_t a[4], b[4], zero[4] = {0};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 	/* A mapped client is its IPv4 self, whatever the port. */
 	ck_assert_int_eq(key_of("192.0.2.7", a), AF_INET);

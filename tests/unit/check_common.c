@@ -73,7 +73,7 @@ counter_reached(void *arg)
 bool
 cc_wait_counter(const int *counter, int want, int timeout_ms)
 {
-	const int *args[2] = { counter, &want };
+	const int *args[2] = {counter, &want};
 
 	return cc_poll_until(counter_reached, args, timeout_ms);
 }
@@ -129,7 +129,7 @@ cc_count_fds(void)
 		if (de->d_name[0] != '.')
 			n++;
 	closedir(d);
-	return n - 1;	/* the directory's own descriptor */
+	return n - 1; /* the directory's own descriptor */
 }
 
 bool
@@ -141,7 +141,7 @@ cc_fd_open(int fd)
 int
 cc_wait_readable(int fd, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	double deadline = cc_now() + timeout_ms / 1000.0;
 	int left, rc;
 
@@ -227,8 +227,8 @@ cc_shared_alloc(size_t len)
 {
 	void *p;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
 	if (p == MAP_FAILED)
 		ck_abort_msg("mmap: %s", strerror(errno));
 	return p;

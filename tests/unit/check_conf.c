@@ -85,8 +85,8 @@ load_file(void)
 	ssize_t n;
 	int saved, fd;
 
-	ck_assert_int_ne(
-	    fd = open(errpath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
+	ck_assert_int_ne(fd = open(errpath,
+			     O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
 	    -1);
 	ck_assert_int_ne(saved = dup(STDERR_FILENO), -1);
 	ck_assert_int_ne(dup2(fd, STDERR_FILENO), -1);
@@ -347,8 +347,8 @@ START_TEST(test_module_dir_wins)
 	char text[4096];
 
 	/* module_dir from the file beats SOCKSERV_MODULE_DIR. */
-	snprintf(
-	    text, sizeof(text), "module_dir = \"%s\"\n" ECHO_SERVICE, tmpdir);
+	snprintf(text, sizeof(text), "module_dir = \"%s\"\n" ECHO_SERVICE,
+	    tmpdir);
 	expect_error(text, 4, "service s: ");
 	ck_assert_ptr_nonnull(strstr(captured, "/echo.so: No such file"));
 }
@@ -361,15 +361,15 @@ START_TEST(test_env_module_dir)
 	/* Without the environment the build's default directory is used. */
 	ck_assert_int_eq(unsetenv("SOCKSERV_MODULE_DIR"), 0);
 	if (access(PKGLIBDIR "/echo.so", F_OK) == -1) {
-		expect_error(
-		    ECHO_SERVICE, 3, "service s: " PKGLIBDIR "/echo.so: ");
+		expect_error(ECHO_SERVICE, 3,
+		    "service s: " PKGLIBDIR "/echo.so: ");
 		return;
 	}
 	/* Installed already (make distcheck, a packaged system). */
 	conf = load(ECHO_SERVICE);
 	ck_assert_msg(conf != NULL, "refused:\n%s", captured);
-	ck_assert_str_eq(
-	    TAILQ_FIRST(&conf->services)->module_path, PKGLIBDIR "/echo.so");
+	ck_assert_str_eq(TAILQ_FIRST(&conf->services)->module_path,
+	    PKGLIBDIR "/echo.so");
 	conf_free(conf);
 }
 END_TEST
@@ -568,7 +568,7 @@ expect_at(const char *path, int line, const char *text)
 	    want, captured);
 }
 
-#define SERVICE_AT(name, port)                                               \
+#define SERVICE_AT(name, port)                                                 \
 	"service " name " {\n  listen = \"tcp://127.0.0.1:" port "\"\n"        \
 	"  module = \"echo\"\n}\n"
 
@@ -591,13 +591,14 @@ START_TEST(test_include_nested)
 	    SERVICE_AT("a", "7011") "include \"../nested.inc\"\n");
 	write_in(path, sizeof(path), "conf.d/skip.conf.off",
 	    SERVICE_AT("skip", "7019"));
-	write_in(path, sizeof(path), "nested.inc", SERVICE_AT("nested", "7013"));
-	conf = load(SERVICE_AT("first", "7010") "include \"conf.d/*.conf\"\n"
-		"include \"empty.d/*.conf\"  # a glob matching nothing\n"
-		SERVICE_AT("last", "7014"));
+	write_in(path, sizeof(path), "nested.inc",
+	    SERVICE_AT("nested", "7013"));
+	conf = load(SERVICE_AT("first",
+	    "7010") "include \"conf.d/*.conf\"\n"
+		    "include \"empty.d/*.conf\"  # a glob matching "
+		    "nothing\n" SERVICE_AT("last", "7014"));
 	ck_assert_msg(conf != NULL, "refused:\n%s", captured);
-	TAILQ_FOREACH(svc, &conf->services, entry)
-	{
+	TAILQ_FOREACH(svc, &conf->services, entry) {
 		ck_assert_uint_lt(i, 5);
 		ck_assert_str_eq(svc->name, want[i++]);
 	}
@@ -616,16 +617,16 @@ START_TEST(test_include_lines)
 	char inc[PATH_MAX], msg[PATH_MAX + 64];
 
 	write_in(inc, sizeof(inc), "inc.conf",
-	    "# one\n/* two\n three */\n" SERVICE_AT("i", "7011")
-	    "service j {\n  listen = \"tcp://127.0.0.1:7012\"\n"
-	    "  module = \"echo\"\n  bogus = 1\n}\n");
+	    "# one\n/* two\n three */\n" SERVICE_AT("i",
+		"7011") "service j {\n  listen = \"tcp://127.0.0.1:7012\"\n"
+			"  module = \"echo\"\n  bogus = 1\n}\n");
 	ck_assert_ptr_null(load("log_level = \"info\"\n# c\n"
 				"include \"inc.conf\" mode_x = 1\n"
 				"# c\n" SERVICE_AT("i", "7013")));
 	expect_at(inc, 11, "unknown key 'bogus' in service j");
 	expect_at(cpath, 3, "unknown key 'mode_x'");
-	snprintf(msg, sizeof(msg), "duplicate service i (first defined at %s:4)",
-	    inc);
+	snprintf(msg, sizeof(msg),
+	    "duplicate service i (first defined at %s:4)", inc);
 	expect_at(cpath, 5, msg);
 }
 END_TEST
@@ -648,7 +649,8 @@ START_TEST(test_include_errors)
 	ck_assert_ptr_null(load("include \"sockserv.conf\"\n"));
 	ck_assert_msg(strstr(captured, "loop") != NULL, "%s", captured);
 
-	write_in(a, sizeof(a), "a.inc", "\n\nservice x {\n  module = \"echo\n}\n");
+	write_in(a, sizeof(a), "a.inc",
+	    "\n\nservice x {\n  module = \"echo\n}\n");
 	ck_assert_ptr_null(load("\n" ECHO_SERVICE "include \"a.inc\"\n"));
 	expect_at(a, 4, "unterminated string starting at line 4");
 
@@ -680,7 +682,8 @@ START_TEST(test_include_trust)
 	}
 	ck_assert_ptr_null(conf);
 	expect_line(2, "include: ");
-	ck_assert_msg(strstr(captured, "inc.conf is writable by others") != NULL,
+	ck_assert_msg(strstr(captured, "inc.conf is writable by others") !=
+		NULL,
 	    "%s", captured);
 }
 END_TEST
@@ -946,8 +949,8 @@ START_TEST(test_scan_accepts)
 	ck_assert_int_eq(svc->naddrs, 2);
 	ck_assert_str_eq(svc->urls[0], "tcp://127.0.0.1:7007");
 	ck_assert_str_eq(svc->urls[1], "tcp://127.0.0.1:7008");
-	ck_assert_str_eq(
-	    cfg_getstr(svc->modopts, "greeting"), "a \"{b}\" # // /* AA");
+	ck_assert_str_eq(cfg_getstr(svc->modopts, "greeting"),
+	    "a \"{b}\" # // /* AA");
 	conf_free(conf);
 }
 END_TEST
@@ -1017,8 +1020,8 @@ START_TEST(test_module_open_refs)
 
 	ck_assert_ptr_null(
 	    module_open(MODULE_BUILD_DIR "/badabi.so", err, sizeof(err)));
-	ck_assert_str_eq(
-	    err, MODULE_BUILD_DIR "/badabi.so: module ABI 999, expected 1");
+	ck_assert_str_eq(err,
+	    MODULE_BUILD_DIR "/badabi.so: module ABI 999, expected 1");
 	ck_assert_ptr_null(module_open(tmpdir, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
 }
@@ -1033,11 +1036,11 @@ START_TEST(test_trust)
 	write_file(path, "x");
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_int_ne(fd = open(path, O_RDONLY), -1);
-	ck_assert_int_eq(
-	    trust_check_file(fd, path, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(trust_check_file(fd, path, false, err, sizeof(err)),
+	    0);
 	ck_assert_int_eq(chmod(path, 0666), 0);
-	ck_assert_int_eq(
-	    trust_check_file(fd, path, false, err, sizeof(err)), -1);
+	ck_assert_int_eq(trust_check_file(fd, path, false, err, sizeof(err)),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "writable by others"));
 	ck_assert_int_eq(chmod(path, 0664), 0);
 	ck_assert_int_eq(trust_check_file(fd, path, false, err, sizeof(err)),
@@ -1053,14 +1056,14 @@ START_TEST(test_trust)
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_int_eq(chmod(sub, 0777), 0);
 	ck_assert_int_ne(fd = open(path, O_RDONLY), -1);
-	ck_assert_int_eq(
-	    trust_check_file(fd, path, false, err, sizeof(err)), -1);
+	ck_assert_int_eq(trust_check_file(fd, path, false, err, sizeof(err)),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "directory"));
 	ck_assert_ptr_nonnull(strstr(err, "writable by others"));
 	/* Sticky, like /tmp: others cannot replace a file they do not own. */
 	ck_assert_int_eq(chmod(sub, 01777), 0);
-	ck_assert_int_eq(
-	    trust_check_file(fd, path, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(trust_check_file(fd, path, false, err, sizeof(err)),
+	    0);
 	close(fd);
 }
 END_TEST
@@ -1115,8 +1118,8 @@ serve_module(const char *name, int socktype)
 	sockserv_options_init(&opt);
 	opt.mode = SOCKSERV_SYNC;
 	opt.io_timeout = 10;
-	srv = sockserv_server_new(
-	    socktype == SOCK_STREAM ? "tcp://127.0.0.1:0" : "udp://127.0.0.1:0",
+	srv = sockserv_server_new(socktype == SOCK_STREAM ? "tcp://127.0.0.1:0"
+							  : "udp://127.0.0.1:0",
 	    socktype == SOCK_STREAM ? srv_module->desc->stream
 				    : srv_module->desc->dgram,
 	    &opt);
@@ -1152,10 +1155,11 @@ client(int socktype)
 	int fd;
 
 	ck_assert_int_ne(fd = socket(AF_INET, socktype | SOCK_CLOEXEC, 0), -1);
-	ck_assert_int_eq(
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	ck_assert_int_eq(
-	    connect(fd, (struct sockaddr *)&srv_addr, srv_addrlen), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			     sizeof(tv)),
+	    0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&srv_addr, srv_addrlen),
+	    0);
 	return fd;
 }
 
@@ -1165,8 +1169,8 @@ client(int socktype)
  * or inmax bytes; every wait is bounded.
  */
 static size_t
-exchange(
-    int fd, const char *out, size_t outlen, bool shut, char *in, size_t inmax)
+exchange(int fd, const char *out, size_t outlen, bool shut, char *in,
+    size_t inmax)
 {
 	struct pollfd p;
 	size_t sent = 0, got = 0;
@@ -1220,8 +1224,8 @@ START_TEST(test_echo)
 		big[i] = (char)(i * 7 + i / 251);
 	serve_module("echo", SOCK_STREAM);
 	fd = client(SOCK_STREAM);
-	ck_assert_uint_eq(
-	    exchange(fd, big, sizeof(big), true, back, sizeof(back)),
+	ck_assert_uint_eq(exchange(fd, big, sizeof(big), true, back,
+			      sizeof(back)),
 	    sizeof(big));
 	ck_assert_int_eq(memcmp(big, back, sizeof(big)), 0);
 	close(fd);
@@ -1241,8 +1245,8 @@ START_TEST(test_upper)
 
 	serve_module("upper", SOCK_STREAM);
 	fd = client(SOCK_STREAM);
-	ck_assert_uint_eq(
-	    exchange(fd, "hello, World\nlast", 17, true, back, sizeof(back)),
+	ck_assert_uint_eq(exchange(fd, "hello, World\nlast", 17, true, back,
+			      sizeof(back)),
 	    17);
 	ck_assert_int_eq(memcmp(back, "HELLO, WORLD\nLAST", 17), 0);
 	close(fd);
@@ -1250,8 +1254,8 @@ START_TEST(test_upper)
 	memset(line, 'q', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\n';
 	fd = client(SOCK_STREAM);
-	ck_assert_uint_eq(
-	    exchange(fd, line, sizeof(line), true, back, sizeof(back)),
+	ck_assert_uint_eq(exchange(fd, line, sizeof(line), true, back,
+			      sizeof(back)),
 	    sizeof(line));
 	ck_assert(back[0] == 'Q' && back[sizeof(line) - 2] == 'Q');
 	close(fd);
@@ -1271,8 +1275,8 @@ START_TEST(test_discard)
 
 	serve_module("discard", SOCK_STREAM);
 	fd = client(SOCK_STREAM);
-	ck_assert_uint_eq(
-	    exchange(fd, "drop me", 7, true, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(exchange(fd, "drop me", 7, true, buf, sizeof(buf)),
+	    0);
 	close(fd);
 	stop_module();
 
@@ -1282,8 +1286,9 @@ START_TEST(test_discard)
 		struct timeval tv = {0, 300000};
 		int u = client(SOCK_DGRAM);
 
-		ck_assert_int_eq(
-		    setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+		ck_assert_int_eq(setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				     sizeof(tv)),
+		    0);
 		ck_assert_int_eq(send(u, "x", 1, 0), 1);
 		ck_assert_int_eq(recv(u, buf, sizeof(buf), 0), -1);
 		ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
@@ -1337,8 +1342,8 @@ check_chargen(const char *buf, size_t n)
 		ck_assert(line[72] == '\r' && line[73] == '\n');
 		ck_assert_int_eq(line[0], ' ' + (first - ' ' + (int)l) % 95);
 		for (i = 1; i < 72; i++)
-			ck_assert_int_eq(
-			    line[i], ' ' + (line[0] - ' ' + (int)i) % 95);
+			ck_assert_int_eq(line[i],
+			    ' ' + (line[0] - ' ' + (int)i) % 95);
 	}
 }
 
@@ -1400,8 +1405,8 @@ START_TEST(test_log_file)
 	log_warn("opening %s", "x");
 	ck_assert_int_eq(errno, ENOENT);
 	read_file(path, buf, sizeof(buf));
-	snprintf(
-	    want, sizeof(want), "sockservd[%ld]: hello 1\n", (long)getpid());
+	snprintf(want, sizeof(want), "sockservd[%ld]: hello 1\n",
+	    (long)getpid());
 	ck_assert_msg(strstr(buf, want) != NULL, "log: %s", buf);
 	ck_assert_ptr_null(strstr(buf, "not shown"));
 	ck_assert_ptr_nonnull(strstr(buf, "opening x: No such file"));

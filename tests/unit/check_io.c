@@ -25,8 +25,8 @@
 #include "sockserv.h"
 #include "check_common.h"
 
-static int	sv[2];		/* [0] under test, [1] the peer */
-static int	sigcount;	/* SIGUSR1 deliveries */
+static int sv[2];    /* [0] under test, [1] the peer */
+static int sigcount; /* SIGUSR1 deliveries */
 
 static void
 on_usr1(int sig)
@@ -52,8 +52,8 @@ install_usr1(void)
 static void
 pair_setup(void)
 {
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 }
 
 static void
@@ -65,10 +65,10 @@ pair_teardown(void)
 
 /* A thread writing `pieces' to fd with a pause between them. */
 struct trickle {
-	int		 fd;
-	const char	**pieces;
-	int		 pause_ms;
-	bool		 close_after;
+	int fd;
+	const char **pieces;
+	int pause_ms;
+	bool close_after;
 };
 
 static void *
@@ -100,9 +100,8 @@ io_new_ok(int fd, int timeout_ms)
 
 START_TEST(test_line_split_writes)
 {
-	const char *pieces[] = { "hel", "lo wor", "ld", "\nsec", "ond\n",
-	    NULL };
-	struct trickle t = { sv[1], pieces, 20, false };
+	const char *pieces[] = {"hel", "lo wor", "ld", "\nsec", "ond\n", NULL};
+	struct trickle t = {sv[1], pieces, 20, false};
 	struct sockserv_io *io = io_new_ok(sv[0], 5000);
 	pthread_t th;
 	char buf[64];
@@ -146,7 +145,7 @@ START_TEST(test_line_too_long)
 	errno = 0;
 	ck_assert_int_eq(sockserv_io_readline(io, buf, sizeof(buf)), -1);
 	ck_assert_int_eq(errno, EMSGSIZE);
-	ck_assert_str_eq(buf, "0123456");	/* max - 1 bytes, consumed */
+	ck_assert_str_eq(buf, "0123456"); /* max - 1 bytes, consumed */
 	/* The rest of the line is still there, then the next lines. */
 	ck_assert_int_eq(sockserv_io_readline(io, big, sizeof(big)), 7);
 	ck_assert_str_eq(big, "789abc\n");
@@ -190,8 +189,8 @@ END_TEST
 
 /* Signal `target' 20 times, 5 ms apart, then write a line to fd. */
 struct sigline {
-	pthread_t	target;
-	int		fd;
+	pthread_t target;
+	int fd;
 };
 
 static void *
@@ -212,7 +211,7 @@ sigline_main(void *arg)
 /* A readline blocked while signals arrive retries and returns the line. */
 START_TEST(test_line_signals)
 {
-	struct sigline sl = { pthread_self(), sv[1] };
+	struct sigline sl = {pthread_self(), sv[1]};
 	struct sockserv_io *io = io_new_ok(sv[0], 10000);
 	pthread_t th;
 	char buf[64];
@@ -233,7 +232,7 @@ START_TEST(test_readn_short_reads)
 {
 	static const char *pieces[65];
 	static char bytes[64][2];
-	struct trickle t = { sv[1], pieces, 1, false };
+	struct trickle t = {sv[1], pieces, 1, false};
 	struct sockserv_io *io = io_new_ok(sv[0], 5000);
 	pthread_t th;
 	char buf[64];
@@ -310,12 +309,12 @@ END_TEST
 /* --------------------------------------------------- writes and signals */
 
 struct storm {
-	pthread_t	target;
-	int		rfd;		/* reader's end */
-	size_t		expect;
-	size_t		got;
-	bool		pattern_ok;
-	int		done;		/* writer finished */
+	pthread_t target;
+	int rfd; /* reader's end */
+	size_t expect;
+	size_t got;
+	bool pattern_ok;
+	int done; /* writer finished */
 };
 
 static uint8_t
@@ -331,8 +330,8 @@ killer_main(void *arg)
 	struct storm *st = arg;
 	double end = cc_now() + 30;
 
-	while (!__atomic_load_n(&st->done, __ATOMIC_SEQ_CST) &&
-	    cc_now() < end) {
+	while (
+	    !__atomic_load_n(&st->done, __ATOMIC_SEQ_CST) && cc_now() < end) {
 		(void)pthread_kill(st->target, SIGUSR1);
 		cc_sleep_ms(1);
 	}
@@ -366,8 +365,7 @@ reader_main(void *arg)
 static void
 write_storm(int wfd, int rfd, size_t len)
 {
-	struct storm st = { .target = pthread_self(), .rfd = rfd,
-	    .expect = len };
+	struct storm st = {.target = pthread_self(), .rfd = rfd, .expect = len};
 	struct sockserv_io *io;
 	pthread_t killer, reader;
 	uint8_t *data;
@@ -398,8 +396,8 @@ START_TEST(test_write_large_signals_socket)
 {
 	int p[2];
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    p), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p),
+	    0);
 	write_storm(p[0], p[1], 16 * 1024 * 1024 + 1);
 	(void)close(p[1]);
 }
@@ -410,9 +408,10 @@ START_TEST(test_write_large_nonblock)
 {
 	int p[2];
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0, p), 0);
-	ck_assert_int_eq(fcntl(p[1], F_SETFL, 0), 0);	/* the reader blocks */
+	ck_assert_int_eq(socketpair(AF_UNIX,
+			     SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, p),
+	    0);
+	ck_assert_int_eq(fcntl(p[1], F_SETFL, 0), 0); /* the reader blocks */
 	write_storm(p[0], p[1], 4 * 1024 * 1024 + 1);
 	(void)close(p[1]);
 }
@@ -420,8 +419,8 @@ END_TEST
 
 START_TEST(test_line_nonblock)
 {
-	const char *pieces[] = { "slow", " but", " steady\n", NULL };
-	struct trickle t = { sv[1], pieces, 20, true };
+	const char *pieces[] = {"slow", " but", " steady\n", NULL};
+	struct trickle t = {sv[1], pieces, 20, true};
 	struct sockserv_io *io;
 	pthread_t th;
 	char buf[64];
@@ -455,8 +454,8 @@ assert_timed_out(ssize_t rc, double t0, double min_s)
 	double dt = cc_now() - t0;
 
 	ck_assert_int_eq(rc, -1);
-	ck_assert_msg(errno == ETIMEDOUT, "errno %d (%s), not ETIMEDOUT",
-	    errno, strerror(errno));
+	ck_assert_msg(errno == ETIMEDOUT, "errno %d (%s), not ETIMEDOUT", errno,
+	    strerror(errno));
 	ck_assert_msg(dt >= min_s - 0.02, "timed out after %.3f s", dt);
 	ck_assert_msg(dt < 10, "timed out only after %.3f s", dt);
 }
@@ -499,17 +498,16 @@ START_TEST(test_timeout_set)
 
 	sockserv_io_set_timeout(io, 150);
 	t0 = cc_now();
-	assert_timed_out(sockserv_io_readline(io, buf, sizeof(buf)), t0,
-	    0.15);
+	assert_timed_out(sockserv_io_readline(io, buf, sizeof(buf)), t0, 0.15);
 	sockserv_io_free(io);
 }
 END_TEST
 
 struct blocked_write {
-	struct sockserv_io	*io;
-	size_t			 len;
-	int			 rc, err;
-	int			 done;
+	struct sockserv_io *io;
+	size_t len;
+	int rc, err;
+	int done;
 };
 
 static void *
@@ -534,13 +532,12 @@ blocked_write_main(void *arg)
  */
 START_TEST(test_timeout_write)
 {
-	struct blocked_write bw = { .len = 8 * 1024 * 1024, .rc = -2 };
+	struct blocked_write bw = {.len = 8 * 1024 * 1024, .rc = -2};
 	pthread_t th;
 	double t0 = cc_now(), dt;
 
 	bw.io = io_new_ok(sv[0], 200);
-	ck_assert_int_eq(pthread_create(&th, NULL, blocked_write_main, &bw),
-	    0);
+	ck_assert_int_eq(pthread_create(&th, NULL, blocked_write_main, &bw), 0);
 	ck_assert_msg(cc_wait_counter(&bw.done, 1, 5000),
 	    "sockserv_io_write on a blocking socket still blocked 5 s after "
 	    "a 200 ms idle timeout");
@@ -575,7 +572,7 @@ END_TEST
 START_TEST(test_timeout_is_idle_not_total)
 {
 	static const char *pieces[22];
-	struct trickle t = { sv[1], pieces, 40, false };
+	struct trickle t = {sv[1], pieces, 40, false};
 	struct sockserv_io *io = io_new_ok(sv[0], 600);
 	pthread_t th;
 	char buf[64];

@@ -28,16 +28,16 @@
 
 #include "sockservd.h"
 
-#define BIT(c)	(1ULL << (c))
+#define BIT(c) (1ULL << (c))
 
 /* One field of /proc/self/status as a hex mask (Cap*) or first number. */
 static unsigned long long
 status_field(const char *field, int base)
 {
-	FILE			*f;
-	char			 line[256];
-	size_t			 len = strlen(field);
-	unsigned long long	 v = ~0ULL;
+	FILE *f;
+	char line[256];
+	size_t len = strlen(field);
+	unsigned long long v = ~0ULL;
 
 	f = fopen("/proc/self/status", "r");
 	ck_assert_ptr_nonnull(f);
@@ -53,7 +53,7 @@ status_field(const char *field, int base)
 static const struct passwd *
 other_user(const char *name)
 {
-	struct passwd	*p, *copy;
+	struct passwd *p, *copy;
 
 	if ((p = getpwnam(name)) == NULL)
 		return NULL;
@@ -61,13 +61,13 @@ other_user(const char *name)
 	ck_assert_ptr_nonnull(copy);
 	*copy = *p;
 	copy->pw_name = strdup(p->pw_name);
-	return copy;	/* lives as long as the test's process */
+	return copy; /* lives as long as the test's process */
 }
 
 struct fixture {
-	struct conf		conf;
-	struct service		svc;
-	struct sockserv_addr	addr;
+	struct conf conf;
+	struct service svc;
+	struct sockserv_addr addr;
 };
 
 /* A conf with one service listening on 127.0.0.1:port as user svcuser. */
@@ -75,7 +75,7 @@ static void
 fixture(struct fixture *f, const struct passwd *master,
     const struct passwd *svcuser, int port)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&f->addr.sa;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&f->addr.sa;
 
 	memset(f, 0, sizeof(*f));
 	TAILQ_INIT(&f->conf.services);
@@ -106,8 +106,8 @@ fixture(struct fixture *f, const struct passwd *master,
 static int
 in_child(void (*fn)(void *), void *arg)
 {
-	pid_t	pid;
-	int	st;
+	pid_t pid;
+	int st;
 
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
@@ -119,20 +119,21 @@ in_child(void (*fn)(void *), void *arg)
 	return st;
 }
 
-#define CHILD_ASSERT(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,	\
-		    __LINE__, #cond);					\
-		_exit(1);						\
-	}								\
-} while (0)
+#define CHILD_ASSERT(cond)                                                     \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,       \
+			    __LINE__, #cond);                                  \
+			_exit(1);                                              \
+		}                                                              \
+	} while (0)
 
 /* In a child of a dropped master: drop for svc and check everything. */
 static void
 child_drop(void *arg)
 {
-	const struct service	*svc = arg;
-	uid_t			 r, e, s;
+	const struct service *svc = arg;
+	uid_t r, e, s;
 
 	CHILD_ASSERT(priv_drop_child(svc) == 0);
 	CHILD_ASSERT(getresuid(&r, &e, &s) == 0);
@@ -147,19 +148,19 @@ child_drop(void *arg)
 }
 
 struct master_case {
-	const char		*svcuser;
-	int			 port;
-	unsigned long long	 want;
+	const char *svcuser;
+	int port;
+	unsigned long long want;
 };
 
 static void
 master_drop(void *arg)
 {
-	const struct master_case	*mc = arg;
-	const struct passwd		*nobody = other_user("nobody");
-	const struct passwd		*su = other_user(mc->svcuser);
-	struct fixture			 f;
-	unsigned long long		 bnd;
+	const struct master_case *mc = arg;
+	const struct passwd *nobody = other_user("nobody");
+	const struct passwd *su = other_user(mc->svcuser);
+	struct fixture f;
+	unsigned long long bnd;
 
 	CHILD_ASSERT(nobody != NULL && su != NULL);
 	fixture(&f, nobody, su, mc->port);
@@ -180,18 +181,20 @@ master_drop(void *arg)
 }
 
 static const struct master_case master_cases[] = {
-	{ "nobody", 8080, 0 },
-	{ "nobody", 80, BIT(CAP_NET_BIND_SERVICE) },
-	{ "daemon", 8080, BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_KILL) },
-	{ "daemon", 443, BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_KILL) |
-	    BIT(CAP_NET_BIND_SERVICE) },
+    {"nobody", 8080, 0},
+    {"nobody", 80, BIT(CAP_NET_BIND_SERVICE)},
+    {"daemon", 8080, BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_KILL)},
+    {"daemon", 443,
+	BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_KILL) |
+	    BIT(CAP_NET_BIND_SERVICE)},
 };
 
 START_TEST(drop_master_then_child)
 {
 	if (geteuid() != 0 || getpwnam("nobody") == NULL ||
 	    getpwnam("daemon") == NULL) {
-		fprintf(stderr, "drop_master_then_child: skipped (needs root, "
+		fprintf(stderr,
+		    "drop_master_then_child: skipped (needs root, "
 		    "users nobody and daemon)\n");
 		return;
 	}
@@ -203,17 +206,17 @@ END_TEST
 static void
 check_config_unprivileged(void *arg)
 {
-	const struct passwd	*nobody = other_user("nobody");
-	const struct passwd	*root = other_user("root");
-	struct fixture		 f;
+	const struct passwd *nobody = other_user("nobody");
+	const struct passwd *root = other_user("root");
+	struct fixture f;
 
 	CHILD_ASSERT(nobody != NULL && root != NULL);
 	if (geteuid() == 0) {
 		CHILD_ASSERT(setgroups(0, NULL) == 0);
 		CHILD_ASSERT(setresgid(nobody->pw_gid, nobody->pw_gid,
-		    nobody->pw_gid) == 0);
+				 nobody->pw_gid) == 0);
 		CHILD_ASSERT(setresuid(nobody->pw_uid, nobody->pw_uid,
-		    nobody->pw_uid) == 0);
+				 nobody->pw_uid) == 0);
 	}
 	if (getuid() == nobody->pw_uid) {
 		fixture(&f, nobody, NULL, 8080);
@@ -240,8 +243,8 @@ END_TEST
 static Suite *
 priv_suite(void)
 {
-	Suite	*s = suite_create("priv");
-	TCase	*tc;
+	Suite *s = suite_create("priv");
+	TCase *tc;
 
 	tc = tcase_create("drop");
 	tcase_set_timeout(tc, 20);
@@ -255,8 +258,8 @@ priv_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(priv_suite());
-	int	 failed;
+	SRunner *sr = srunner_create(priv_suite());
+	int failed;
 
 	log_init(0);
 	srunner_run_all(sr, CK_NORMAL);

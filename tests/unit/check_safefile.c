@@ -35,11 +35,11 @@
 
 #include "sockservd.h"
 
-#define OTHER_UID	12345	/* no one in particular */
-#define OTHER_GID	12345
+#define OTHER_UID 12345 /* no one in particular */
+#define OTHER_GID 12345
 
-static char	 tmp[PATH_MAX];
-static char	 err[SAFEFILE_ERRLEN];
+static char tmp[PATH_MAX];
+static char err[SAFEFILE_ERRLEN];
 
 static void
 setup(void)
@@ -52,7 +52,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char	 cmd[PATH_MAX + 16];
+	char cmd[PATH_MAX + 16];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	ck_assert_int_eq(system(cmd), 0);
@@ -62,8 +62,8 @@ teardown(void)
 static const char *
 at(const char *rel)
 {
-	static char	 buf[4][PATH_MAX];
-	static int	 n;
+	static char buf[4][PATH_MAX];
+	static int n;
 
 	n = (n + 1) % 4;
 	ck_assert_int_lt(snprintf(buf[n], sizeof(buf[n]), "%s/%s", tmp, rel),
@@ -92,22 +92,21 @@ mkdir_as(const char *rel, mode_t mode, uid_t uid, gid_t gid)
 static int
 walk(const char *rel, int how)
 {
-	const char	*name;
-	int		 fd;
+	const char *name;
+	int fd;
 
 	err[0] = '\0';
-	if ((fd = safefile_opendir(at(rel), how, &name, err,
-	    sizeof(err))) == -1)
+	if ((fd = safefile_opendir(at(rel), how, &name, err, sizeof(err))) ==
+	    -1)
 		return -1;
-	ck_assert_str_eq(name, strrchr(rel, '/') ? strrchr(rel, '/') + 1 :
-	    rel);
+	ck_assert_str_eq(name, strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel);
 	close(fd);
 	return 0;
 }
 
 START_TEST(walk_plain)
 {
-	const char	*name;
+	const char *name;
 
 	ck_assert_int_eq(mkdir(at("d"), 0755), 0);
 	ck_assert_int_eq(walk("d/f", 0), 0);
@@ -115,8 +114,8 @@ START_TEST(walk_plain)
 	ck_assert_int_eq(walk("missing/f", 0), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "/missing"));
-	ck_assert_int_eq(safefile_opendir("rel/f", 0, &name, err,
-	    sizeof(err)), -1);
+	ck_assert_int_eq(safefile_opendir("rel/f", 0, &name, err, sizeof(err)),
+	    -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(walk("d/", 0), -1);
 	ck_assert_int_eq(walk("d/..", 0), -1);
@@ -126,7 +125,7 @@ END_TEST
 
 START_TEST(walk_dir_rule)
 {
-	char	 want[PATH_MAX + 64];
+	char want[PATH_MAX + 64];
 
 	if (!need_root("walk_dir_rule"))
 		return;
@@ -139,8 +138,10 @@ START_TEST(walk_dir_rule)
 
 	ck_assert_int_eq(walk("theirs/f", 0), -1);
 	ck_assert_int_eq(errno, EPERM);
-	snprintf(want, sizeof(want), "directory %s is writable by uid %d "
-	    "(not root or the daemon's user)", at("theirs"), OTHER_UID);
+	snprintf(want, sizeof(want),
+	    "directory %s is writable by uid %d "
+	    "(not root or the daemon's user)",
+	    at("theirs"), OTHER_UID);
 	ck_assert_str_eq(err, want);
 	ck_assert_int_eq(walk("open/f", 0), -1);
 	ck_assert_ptr_nonnull(strstr(err, "is writable by others"));
@@ -188,9 +189,9 @@ END_TEST
 
 START_TEST(walk_mkdir)
 {
-	struct stat	 st;
-	uid_t		 uid = geteuid() == 0 ? OTHER_UID : geteuid();
-	gid_t		 gid = geteuid() == 0 ? OTHER_GID : getegid();
+	struct stat st;
+	uid_t uid = geteuid() == 0 ? OTHER_UID : geteuid();
+	gid_t gid = geteuid() == 0 ? OTHER_GID : getegid();
 
 	safefile_set_user(uid, gid);
 	umask(0);
@@ -214,20 +215,20 @@ END_TEST
 static int
 open_file(const char *rel)
 {
-	const char	*name;
-	int		 dirfd, fd;
+	const char *name;
+	int dirfd, fd;
 
 	dirfd = safefile_opendir(at(rel), 0, &name, err, sizeof(err));
 	ck_assert_int_ne(dirfd, -1);
-	fd = safefile_openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT,
-	    0640, err, sizeof(err));
+	fd = safefile_openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT, 0640,
+	    err, sizeof(err));
 	close(dirfd);
 	return fd;
 }
 
 START_TEST(open_rule)
 {
-	int	 fd;
+	int fd;
 
 	ck_assert_int_eq(close(creat(at("target"), 0600)), 0);
 	ck_assert_int_eq(symlink(at("target"), at("sym")), 0);
@@ -242,7 +243,7 @@ START_TEST(open_rule)
 	ck_assert_int_eq(access(at("nothing"), F_OK), -1);
 	ck_assert_int_eq(open_file("hard"), -1);
 	ck_assert_str_eq(err, "has 2 hard links");
-	ck_assert_int_eq(open_file("fifo"), -1);	/* and did not block */
+	ck_assert_int_eq(open_file("fifo"), -1); /* and did not block */
 	ck_assert_int_eq(mkdir(at("dir"), 0755), 0);
 	ck_assert_int_eq(open_file("dir"), -1);
 	fd = open_file("new");
@@ -255,12 +256,12 @@ END_TEST
 /* A device of root's such as /dev/null is accepted, and left as it is. */
 START_TEST(open_devnull)
 {
-	struct stat	 st;
-	int		 fd, dirfd;
+	struct stat st;
+	int fd, dirfd;
 
 	safefile_set_user(geteuid() == 0 ? OTHER_UID : geteuid(), getegid());
-	fd = safefile_open("/dev/null", 0, O_WRONLY | O_APPEND | O_CREAT,
-	    0640, &dirfd, err, sizeof(err));
+	fd = safefile_open("/dev/null", 0, O_WRONLY | O_APPEND | O_CREAT, 0640,
+	    &dirfd, err, sizeof(err));
 	ck_assert_msg(fd != -1, "%s", err);
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_uint_eq(st.st_uid, 0);
@@ -271,8 +272,8 @@ END_TEST
 
 START_TEST(open_owner)
 {
-	struct stat	 st;
-	int		 fd;
+	struct stat st;
+	int fd;
 
 	if (!need_root("open_owner"))
 		return;
@@ -295,13 +296,14 @@ END_TEST
 static int
 bind_at(const char *rel)
 {
-	struct sockaddr_un	 sun;
-	int			 fd;
+	struct sockaddr_un sun;
+	int fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	ck_assert_int_lt(snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
-	    at(rel)), (int)sizeof(sun.sun_path));
+			     at(rel)),
+	    (int)sizeof(sun.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ne(fd, -1);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
@@ -310,9 +312,9 @@ bind_at(const char *rel)
 
 START_TEST(chattr_unlink_same_inode)
 {
-	struct stat	 st;
-	const char	*name;
-	int		 dirfd, sock;
+	struct stat st;
+	const char *name;
+	int dirfd, sock;
 
 	sock = bind_at("sock");
 	ck_assert_int_eq(close(creat(at("victim"), 0600)), 0);
@@ -320,14 +322,16 @@ START_TEST(chattr_unlink_same_inode)
 	dirfd = safefile_opendir(at("sock"), 0, &name, err, sizeof(err));
 	ck_assert_int_ne(dirfd, -1);
 	ck_assert_int_eq(safefile_chattr(dirfd, name, st.st_dev, st.st_ino,
-	    (uid_t)-1, (gid_t)-1, 0640, err, sizeof(err)), 0);
+			     (uid_t)-1, (gid_t)-1, 0640, err, sizeof(err)),
+	    0);
 	ck_assert_int_eq(safefile_unlinkat(dirfd, "gone", 0, 0), 0);
 
 	/* Replaced by a symlink: neither changed nor removed. */
 	ck_assert_int_eq(unlink(at("sock")), 0);
 	ck_assert_int_eq(symlink(at("victim"), at("sock")), 0);
 	ck_assert_int_eq(safefile_chattr(dirfd, name, st.st_dev, st.st_ino,
-	    (uid_t)-1, (gid_t)-1, 0666, err, sizeof(err)), -1);
+			     (uid_t)-1, (gid_t)-1, 0666, err, sizeof(err)),
+	    -1);
 	ck_assert_int_eq(errno, EPERM);
 	ck_assert_int_eq(safefile_unlinkat(dirfd, name, st.st_dev, st.st_ino),
 	    0);
@@ -338,7 +342,8 @@ START_TEST(chattr_unlink_same_inode)
 
 	/* The very file: removed. */
 	ck_assert_int_eq(safefile_unlinkat(dirfd, "victim", st.st_dev,
-	    st.st_ino), 0);
+			     st.st_ino),
+	    0);
 	ck_assert_int_eq(access(at("victim"), F_OK), -1);
 	close(dirfd);
 	close(sock);
@@ -349,8 +354,8 @@ END_TEST
 static int
 removable(const char *rel, uid_t owner)
 {
-	const char	*name;
-	int		 dirfd, rv;
+	const char *name;
+	int dirfd, rv;
 
 	dirfd = safefile_opendir(at(rel), 0, &name, err, sizeof(err));
 	ck_assert_int_ne(dirfd, -1);
@@ -383,8 +388,8 @@ END_TEST
 static Suite *
 safefile_suite(void)
 {
-	Suite	*s = suite_create("safefile");
-	TCase	*tc = tcase_create("safefile");
+	Suite *s = suite_create("safefile");
+	TCase *tc = tcase_create("safefile");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, walk_plain);
@@ -403,8 +408,8 @@ safefile_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(safefile_suite());
-	int	 failed;
+	SRunner *sr = srunner_create(safefile_suite());
+	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

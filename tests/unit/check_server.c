@@ -39,39 +39,39 @@
 #include "sockserv.h"
 #include "check_common.h"
 
-#define LINE		"hello world\n"
-#define LINELEN		(sizeof(LINE) - 1)
-#define WAIT_MS		10000	/* bound on anything that should happen */
+#define LINE	"hello world\n"
+#define LINELEN (sizeof(LINE) - 1)
+#define WAIT_MS 10000 /* bound on anything that should happen */
 
 enum kind { K_TCP4, K_TCP6, K_UDP4, K_UDP6, K_UNIX, K_UNIXGRAM };
-static const char *kind_names[] = { "tcp4", "tcp6", "udp4", "udp6", "unix",
-    "unixgram" };
-static const char *mode_names[] = { "sync", "fork", "thread", "prefork" };
+static const char *kind_names[] = {"tcp4", "tcp6", "udp4", "udp6", "unix",
+    "unixgram"};
+static const char *mode_names[] = {"sync", "fork", "thread", "prefork"};
 
 enum behaviour { B_ECHO, B_SLOW, B_BLOCK };
 enum failure { F_NONE, F_SETUP, F_HANDLE };
 
 /* Shared with every process and thread the server makes. */
 struct stats {
-	int	setups, handled, finishes, errors, timeouts, verified;
-	int	inflight, max_inflight;
-	int	bad;		/* request accessors returned nonsense */
-	int	error_pid;	/* getpid() in the last handle_error */
-	int	behaviour, failure, sleep_ms;
-	int	fail_errno;	/* errno of a failing handle (F_HANDLE) */
-	int	verify_ok;
-	int	tracked_fd;	/* count shutdown(2) calls on this fd */
-	int	shut_calls;
-	int	dones;		/* the done callback's calls */
+	int setups, handled, finishes, errors, timeouts, verified;
+	int inflight, max_inflight;
+	int bad;       /* request accessors returned nonsense */
+	int error_pid; /* getpid() in the last handle_error */
+	int behaviour, failure, sleep_ms;
+	int fail_errno; /* errno of a failing handle (F_HANDLE) */
+	int verify_ok;
+	int tracked_fd; /* count shutdown(2) calls on this fd */
+	int shut_calls;
+	int dones; /* the done callback's calls */
 };
 
 static struct stats *st;
-static char tmpdir[64];	/* short: Unix socket paths go in it */
+static char tmpdir[64]; /* short: Unix socket paths go in it */
 
-#define LOAD(x)		__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
-#define STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
-#define INC(x)		__atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
-#define DEC(x)		__atomic_sub_fetch(&(x), 1, __ATOMIC_SEQ_CST)
+#define LOAD(x)	    __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define INC(x)	    __atomic_add_fetch(&(x), 1, __ATOMIC_SEQ_CST)
+#define DEC(x)	    __atomic_sub_fetch(&(x), 1, __ATOMIC_SEQ_CST)
 
 /*
  * Count the library's shutdown(2) calls on the tracked descriptor.  The
@@ -175,14 +175,13 @@ h_handle(struct sockserv_request *req)
 	n = INC(st->inflight);
 	while ((max = LOAD(st->max_inflight)) < n &&
 	    !__atomic_compare_exchange_n(&st->max_inflight, &max, n, false,
-	    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		continue;
 	dgram = sockserv_request_socktype(req) == SOCK_DGRAM;
 	if (LOAD(st->failure) == F_HANDLE) {
 		errno = LOAD(st->fail_errno);
 		rc = -1;
-	}
-	else if (LOAD(st->behaviour) == B_BLOCK && !dgram)
+	} else if (LOAD(st->behaviour) == B_BLOCK && !dgram)
 		rc = block_stream(req);
 	else if (dgram)
 		rc = echo_dgram(req, LOAD(st->sleep_ms));
@@ -197,11 +196,13 @@ h_finish(struct sockserv_request *req)
 {
 	(void)req;
 	INC(st->finishes);
-	errno = EBADMSG;	/* handle_error must see handle's errno */
+	errno = EBADMSG; /* handle_error must see handle's errno */
 }
 
 static const struct sockserv_handler handler = {
-	.setup = h_setup, .handle = h_handle, .finish = h_finish,
+    .setup = h_setup,
+    .handle = h_handle,
+    .finish = h_finish,
 };
 
 static bool
@@ -230,7 +231,7 @@ on_timeout(struct sockserv_server *srv)
 static bool
 have_ipv6(void)
 {
-	struct sockaddr_in6 s = { .sin6_family = AF_INET6 };
+	struct sockaddr_in6 s = {.sin6_family = AF_INET6};
 	int fd, ok;
 
 	s.sin6_addr = in6addr_loopback;
@@ -245,12 +246,23 @@ static void
 kind_url(enum kind k, char *buf, size_t len)
 {
 	switch (k) {
-	case K_TCP4:	snprintf(buf, len, "tcp://127.0.0.1:0"); break;
-	case K_TCP6:	snprintf(buf, len, "tcp://[::1]:0"); break;
-	case K_UDP4:	snprintf(buf, len, "udp://127.0.0.1:0"); break;
-	case K_UDP6:	snprintf(buf, len, "udp://[::1]:0"); break;
-	case K_UNIX:	snprintf(buf, len, "unix://%s/srv.sock", tmpdir); break;
-	case K_UNIXGRAM: snprintf(buf, len, "unixgram://%s/srv.sock", tmpdir);
+	case K_TCP4:
+		snprintf(buf, len, "tcp://127.0.0.1:0");
+		break;
+	case K_TCP6:
+		snprintf(buf, len, "tcp://[::1]:0");
+		break;
+	case K_UDP4:
+		snprintf(buf, len, "udp://127.0.0.1:0");
+		break;
+	case K_UDP6:
+		snprintf(buf, len, "udp://[::1]:0");
+		break;
+	case K_UNIX:
+		snprintf(buf, len, "unix://%s/srv.sock", tmpdir);
+		break;
+	case K_UNIXGRAM:
+		snprintf(buf, len, "unixgram://%s/srv.sock", tmpdir);
 		break;
 	}
 }
@@ -262,7 +274,7 @@ opts_for(enum sockserv_mode mode)
 
 	sockserv_options_init(&o);
 	o.mode = mode;
-	o.workers = 2;	/* a light pool: the machine is shared */
+	o.workers = 2; /* a light pool: the machine is shared */
 	return o;
 }
 
@@ -270,7 +282,8 @@ static struct sockserv_server *
 server_new(enum kind k, const struct sockserv_options *o)
 {
 	struct sockserv_hooks hooks = {
-		.verify_request = on_verify, .handle_error = on_error,
+	    .verify_request = on_verify,
+	    .handle_error = on_error,
 	};
 	struct sockserv_server *srv;
 	char url[512];
@@ -286,10 +299,10 @@ server_new(enum kind k, const struct sockserv_options *o)
 
 /* serve_forever in a thread. */
 struct runner {
-	struct sockserv_server	*srv;
-	pthread_t		 th;
-	double			 poll;
-	int			 rc;
+	struct sockserv_server *srv;
+	pthread_t th;
+	double poll;
+	int rc;
 };
 
 static void *
@@ -320,8 +333,10 @@ runner_join(struct runner *r)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += WAIT_MS / 1000;
 	e = pthread_timedjoin_np(r->th, NULL, &ts);
-	ck_assert_msg(e == 0, "serve_forever still running %d ms after "
-	    "shutdown (%s)", WAIT_MS, strerror(e));
+	ck_assert_msg(e == 0,
+	    "serve_forever still running %d ms after "
+	    "shutdown (%s)",
+	    WAIT_MS, strerror(e));
 	ck_assert_msg(r->rc == 0, "serve_forever returned %d", r->rc);
 }
 
@@ -353,7 +368,7 @@ static int
 client_dgram(struct sockserv_server *srv, int n)
 {
 	const struct sockaddr *sa;
-	struct sockaddr_un me = { .sun_family = AF_UNIX };
+	struct sockaddr_un me = {.sun_family = AF_UNIX};
 	socklen_t len;
 	int fd;
 
@@ -450,7 +465,8 @@ assert_address(struct sockserv_server *srv)
 	ck_assert(sa != NULL);
 	memset(&ss, 0, sizeof(ss));
 	ck_assert_int_eq(getsockname(sockserv_server_fileno(srv),
-	    (struct sockaddr *)&ss, &slen), 0);
+			     (struct sockaddr *)&ss, &slen),
+	    0);
 	ck_assert_uint_eq(len, slen);
 	ck_assert_msg(memcmp(sa, &ss, len) == 0,
 	    "server address differs from getsockname()");
@@ -490,8 +506,8 @@ echo_matrix(enum kind k, enum sockserv_mode mode)
 
 	status = cc_waitpid_deadline(foreign, WAIT_MS);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 72,
-	    "%s/%s: foreign child status %#x", kind_names[k],
-	    mode_names[mode], status);
+	    "%s/%s: foreign child status %#x", kind_names[k], mode_names[mode],
+	    status);
 	assert_no_children();
 	ck_assert_int_eq(LOAD(st->handled), 3);
 	ck_assert_int_eq(LOAD(st->setups), 3);
@@ -500,12 +516,36 @@ echo_matrix(enum kind k, enum sockserv_mode mode)
 	ck_assert_int_eq(LOAD(st->bad), 0);
 }
 
-START_TEST(test_echo_tcp4) { echo_matrix(K_TCP4, _i); } END_TEST
-START_TEST(test_echo_tcp6) { echo_matrix(K_TCP6, _i); } END_TEST
-START_TEST(test_echo_udp4) { echo_matrix(K_UDP4, _i); } END_TEST
-START_TEST(test_echo_udp6) { echo_matrix(K_UDP6, _i); } END_TEST
-START_TEST(test_echo_unix) { echo_matrix(K_UNIX, _i); } END_TEST
-START_TEST(test_echo_unixgram) { echo_matrix(K_UNIXGRAM, _i); } END_TEST
+START_TEST(test_echo_tcp4)
+{
+	echo_matrix(K_TCP4, _i);
+}
+END_TEST
+START_TEST(test_echo_tcp6)
+{
+	echo_matrix(K_TCP6, _i);
+}
+END_TEST
+START_TEST(test_echo_udp4)
+{
+	echo_matrix(K_UDP4, _i);
+}
+END_TEST
+START_TEST(test_echo_udp6)
+{
+	echo_matrix(K_UDP6, _i);
+}
+END_TEST
+START_TEST(test_echo_unix)
+{
+	echo_matrix(K_UNIX, _i);
+}
+END_TEST
+START_TEST(test_echo_unixgram)
+{
+	echo_matrix(K_UNIXGRAM, _i);
+}
+END_TEST
 
 /* ------------------------------------------------------------- errors */
 
@@ -522,7 +562,7 @@ handler_failure(enum kind k, enum sockserv_mode mode, enum failure f)
 	runner_start(&r, srv, 0.01);
 	if (k == K_TCP4) {
 		fd = client_stream(srv);
-		(void)wait_closed(fd);	/* nothing was sent: EOF or reset */
+		(void)wait_closed(fd); /* nothing was sent: EOF or reset */
 	} else {
 		fd = client_dgram(srv, 0);
 		cc_write_all(fd, LINE, LINELEN);
@@ -537,7 +577,7 @@ handler_failure(enum kind k, enum sockserv_mode mode, enum failure f)
 	/* Final: close waited for every child and thread. */
 	ck_assert_int_eq(LOAD(st->errors), 1);
 	ck_assert_int_eq(LOAD(st->setups), 1);
-	want = f == F_SETUP ? 0 : 1;	/* nothing runs after setup fails */
+	want = f == F_SETUP ? 0 : 1; /* nothing runs after setup fails */
 	ck_assert_int_eq(LOAD(st->handled), want);
 	ck_assert_int_eq(LOAD(st->finishes), want);
 	if (mode == SOCKSERV_FORK || mode == SOCKSERV_PREFORK)
@@ -548,13 +588,25 @@ handler_failure(enum kind k, enum sockserv_mode mode, enum failure f)
 		ck_assert_int_eq(LOAD(st->error_pid), (int)getpid());
 }
 
-START_TEST(test_handle_fails_tcp) { handler_failure(K_TCP4, _i, F_HANDLE); }
+START_TEST(test_handle_fails_tcp)
+{
+	handler_failure(K_TCP4, _i, F_HANDLE);
+}
 END_TEST
-START_TEST(test_setup_fails_tcp) { handler_failure(K_TCP4, _i, F_SETUP); }
+START_TEST(test_setup_fails_tcp)
+{
+	handler_failure(K_TCP4, _i, F_SETUP);
+}
 END_TEST
-START_TEST(test_handle_fails_udp) { handler_failure(K_UDP4, _i, F_HANDLE); }
+START_TEST(test_handle_fails_udp)
+{
+	handler_failure(K_UDP4, _i, F_HANDLE);
+}
 END_TEST
-START_TEST(test_setup_fails_udp) { handler_failure(K_UDP4, _i, F_SETUP); }
+START_TEST(test_setup_fails_udp)
+{
+	handler_failure(K_UDP4, _i, F_SETUP);
+}
 END_TEST
 
 /*
@@ -571,14 +623,15 @@ START_TEST(test_serve_connection_status)
 
 	srv = server_new(K_TCP4, NULL);
 	/* Success: 0, the connection shut down and closed. */
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 	plen = sizeof(peer);
 	ck_assert_int_eq(getpeername(sv[0], (struct sockaddr *)&peer, &plen),
 	    0);
 	cc_write_all(sv[1], LINE, LINELEN);
 	ck_assert_int_eq(sockserv_serve_connection(srv, sv[0],
-	    (struct sockaddr *)&peer, plen), 0);
+			     (struct sockaddr *)&peer, plen),
+	    0);
 	ck_assert(!cc_fd_open(sv[0]));
 	ck_assert_int_eq(cc_read_line(sv[1], buf, sizeof(buf), WAIT_MS),
 	    (ssize_t)LINELEN);
@@ -588,20 +641,22 @@ START_TEST(test_serve_connection_status)
 
 	/* Handler failure: 1, handle_error called. */
 	STORE(st->failure, F_HANDLE);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 	ck_assert_int_eq(sockserv_serve_connection(srv, sv[0],
-	    (struct sockaddr *)&peer, plen), 1);
+			     (struct sockaddr *)&peer, plen),
+	    1);
 	ck_assert(!cc_fd_open(sv[0]));
 	ck_assert_int_eq(LOAD(st->errors), 1);
 	close(sv[1]);
 
 	/* Setup failure: 1 as well, and finish never ran for it. */
 	STORE(st->failure, F_SETUP);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+	    0);
 	ck_assert_int_eq(sockserv_serve_connection(srv, sv[0],
-	    (struct sockaddr *)&peer, plen), 1);
+			     (struct sockaddr *)&peer, plen),
+	    1);
 	ck_assert_int_eq(LOAD(st->errors), 2);
 	ck_assert_int_eq(LOAD(st->finishes), 2);
 	close(sv[1]);
@@ -616,7 +671,7 @@ END_TEST
  */
 START_TEST(test_serve_unbound)
 {
-	struct sockserv_hooks hooks = { .verify_request = on_verify };
+	struct sockserv_hooks hooks = {.verify_request = on_verify};
 	struct sockserv_options o = opts_for(SOCKSERV_FORK);
 	struct sockserv_server *srv, *lsrv;
 	const struct sockaddr *la;
@@ -625,7 +680,7 @@ START_TEST(test_serve_unbound)
 	char buf[64];
 	int c, conn, fds;
 
-	lsrv = server_new(K_TCP4, NULL);	/* only for its bound socket */
+	lsrv = server_new(K_TCP4, NULL); /* only for its bound socket */
 	la = sockserv_server_address(lsrv, &llen);
 	fds = cc_count_fds();
 	srv = sockserv_server_new_unbound(&handler, &o);
@@ -638,15 +693,17 @@ START_TEST(test_serve_unbound)
 
 	c = cc_connect(la, llen, SOCK_STREAM);
 	ck_assert_int_ge(cc_wait_readable(sockserv_server_fileno(lsrv),
-	    WAIT_MS), 1);
-	conn = accept4(sockserv_server_fileno(lsrv),
-	    (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+			     WAIT_MS),
+	    1);
+	conn = accept4(sockserv_server_fileno(lsrv), (struct sockaddr *)&peer,
+	    &plen, SOCK_CLOEXEC);
 	ck_assert_int_ge(conn, 0);
 	cc_write_all(c, LINE, LINELEN);
 	ck_assert_int_eq(sockserv_serve_connection(srv, conn,
-	    (struct sockaddr *)&peer, plen), 0);
+			     (struct sockaddr *)&peer, plen),
+	    0);
 	ck_assert(!cc_fd_open(conn));
-	ck_assert_int_eq(LOAD(st->handled), 1);	/* here, not in a child */
+	ck_assert_int_eq(LOAD(st->handled), 1); /* here, not in a child */
 	ck_assert_int_eq(LOAD(st->verified), 1);
 	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS),
 	    (ssize_t)LINELEN);
@@ -661,7 +718,7 @@ END_TEST
 START_TEST(test_serve_datagram_status)
 {
 	struct sockserv_server *srv;
-	struct sockaddr_in peer = { .sin_family = AF_INET };
+	struct sockaddr_in peer = {.sin_family = AF_INET};
 	socklen_t plen;
 	int fd;
 
@@ -673,11 +730,13 @@ START_TEST(test_serve_datagram_status)
 	plen = sizeof(peer);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&peer, &plen), 0);
 	ck_assert_int_eq(sockserv_serve_datagram(srv, LINE, LINELEN,
-	    (struct sockaddr *)&peer, plen), 0);
+			     (struct sockaddr *)&peer, plen),
+	    0);
 	ck_assert(cc_wait_readable(fd, WAIT_MS));
 	STORE(st->failure, F_HANDLE);
 	ck_assert_int_eq(sockserv_serve_datagram(srv, LINE, LINELEN,
-	    (struct sockaddr *)&peer, plen), 1);
+			     (struct sockaddr *)&peer, plen),
+	    1);
 	ck_assert_int_eq(LOAD(st->errors), 1);
 	close(fd);
 	sockserv_server_close(srv);
@@ -686,10 +745,9 @@ END_TEST
 
 /* The default handle_error's line for a failing datagram, on stderr. */
 static void
-default_error_line(struct sockserv_server *srv, int err, char *buf,
-    size_t len)
+default_error_line(struct sockserv_server *srv, int err, char *buf, size_t len)
 {
-	struct sockaddr_in peer = { .sin_family = AF_INET };
+	struct sockaddr_in peer = {.sin_family = AF_INET};
 	int saved, fd;
 	ssize_t n;
 
@@ -702,7 +760,8 @@ default_error_line(struct sockserv_server *srv, int err, char *buf,
 	ck_assert_int_ge(saved = dup(STDERR_FILENO), 0);
 	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
 	ck_assert_int_eq(sockserv_serve_datagram(srv, LINE, LINELEN,
-	    (struct sockaddr *)&peer, sizeof(peer)), 1);
+			     (struct sockaddr *)&peer, sizeof(peer)),
+	    1);
 	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
 	close(saved);
 	n = pread(fd, buf, len - 1, 0);
@@ -726,13 +785,16 @@ START_TEST(test_default_handle_error)
 	sockserv_server_set_context(srv, st);
 	STORE(st->failure, F_HANDLE);
 	default_error_line(srv, EACCES, line, sizeof(line));
-	snprintf(want, sizeof(want), "sockserv[%ld]: error processing "
-	    "request from 127.0.0.1:9: %s\n", (long)getpid(),
-	    strerror(EACCES));
+	snprintf(want, sizeof(want),
+	    "sockserv[%ld]: error processing "
+	    "request from 127.0.0.1:9: %s\n",
+	    (long)getpid(), strerror(EACCES));
 	ck_assert_str_eq(line, want);
 	default_error_line(srv, 0, line, sizeof(line));
-	snprintf(want, sizeof(want), "sockserv[%ld]: error processing "
-	    "request from 127.0.0.1:9: no reason given\n", (long)getpid());
+	snprintf(want, sizeof(want),
+	    "sockserv[%ld]: error processing "
+	    "request from 127.0.0.1:9: no reason given\n",
+	    (long)getpid());
 	ck_assert_str_eq(line, want);
 	sockserv_server_close(srv);
 }
@@ -746,7 +808,7 @@ END_TEST
  */
 START_TEST(test_fork_child_status)
 {
-	static const int failure[] = { F_NONE, F_HANDLE, F_SETUP };
+	static const int failure[] = {F_NONE, F_HANDLE, F_SETUP};
 	struct sockserv_options o = opts_for(SOCKSERV_FORK);
 	struct sockserv_server *srv;
 	siginfo_t si;
@@ -761,8 +823,9 @@ START_TEST(test_fork_child_status)
 	deadline = cc_now() + WAIT_MS / 1000.0;
 	for (;;) {
 		memset(&si, 0, sizeof(si));
-		ck_assert_int_eq(waitid(P_ALL, 0, &si, WEXITED | WNOHANG |
-		    WNOWAIT), 0);
+		ck_assert_int_eq(waitid(P_ALL, 0, &si,
+				     WEXITED | WNOHANG | WNOWAIT),
+		    0);
 		if (si.si_pid != 0)
 			break;
 		ck_assert_msg(cc_now() < deadline, "the child never exited");
@@ -869,12 +932,12 @@ START_TEST(test_no_accept_after_shutdown)
 
 	srv = server_new(K_TCP4, &o);
 	runner_start(&r, srv, 2.0);
-	round_trip(srv, 0);		/* the loop is running */
+	round_trip(srv, 0); /* the loop is running */
 	sockserv_shutdown(srv);
-	fd = client_stream(srv);	/* the listener is still open */
+	fd = client_stream(srv); /* the listener is still open */
 	cc_write_all(fd, LINE, LINELEN);
 	runner_join(&r);
-	sockserv_server_close(srv);	/* waits for children and threads */
+	sockserv_server_close(srv); /* waits for children and threads */
 	ck_assert_int_eq(LOAD(st->handled), 1);
 	ck_assert_int_eq(LOAD(st->setups), 1);
 	/* The client gets no echo: the connection is reset or closed. */
@@ -913,13 +976,17 @@ START_TEST(test_bind_leak)
 
 	tcp = server_new(K_TCP4, NULL);
 	udp = server_new(K_UDP4, NULL);
-	snprintf(url, sizeof(url), "tcp://127.0.0.1:%u", ntohs(((const struct
-	    sockaddr_in *)sockserv_server_address(tcp, NULL))->sin_port));
-	snprintf(url2, sizeof(url2), "udp://127.0.0.1:%u", ntohs(((const
-	    struct sockaddr_in *)sockserv_server_address(udp, NULL))->sin_port));
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%u",
+	    ntohs(
+		((const struct sockaddr_in *)sockserv_server_address(tcp, NULL))
+		    ->sin_port));
+	snprintf(url2, sizeof(url2), "udp://127.0.0.1:%u",
+	    ntohs(
+		((const struct sockaddr_in *)sockserv_server_address(udp, NULL))
+		    ->sin_port));
 	snprintf(url3, sizeof(url3), "unix://%s/no/such/dir.sock", tmpdir);
 
-	fail_many(url, 1, EADDRINUSE);	/* warm up lazy libc state */
+	fail_many(url, 1, EADDRINUSE); /* warm up lazy libc state */
 	before = cc_count_fds();
 	fail_many(url, 1000, EADDRINUSE);
 	fail_many(url2, 200, EADDRINUSE);
@@ -987,7 +1054,7 @@ END_TEST
 START_TEST(test_unix_stale_and_live)
 {
 	struct sockserv_server *srv, *second;
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	struct sockserv_options o;
 	struct stat sb;
 	char url[512], buf[64];
@@ -996,7 +1063,7 @@ START_TEST(test_unix_stale_and_live)
 	snprintf(un.sun_path, sizeof(un.sun_path), "%s/srv.sock", tmpdir);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&un, sizeof(un)), 0);
-	close(fd);			/* the file stays, nobody listens */
+	close(fd); /* the file stays, nobody listens */
 
 	sockserv_options_init(&o);
 	o.socket_mode = 0600;
@@ -1038,7 +1105,7 @@ END_TEST
  */
 START_TEST(test_unix_live_backlog_full)
 {
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	char url[512];
 	int lfd, c[8], n, i, status;
 	pid_t pid, r;
@@ -1050,8 +1117,8 @@ START_TEST(test_unix_live_backlog_full)
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&un, sizeof(un)), 0);
 	ck_assert_int_eq(listen(lfd, 0), 0);
 	for (n = 0; n < 8; n++) {
-		c[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
+		c[n] = socket(AF_UNIX,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		ck_assert_int_ge(c[n], 0);
 		if (connect(c[n], (struct sockaddr *)&un, sizeof(un)) == -1) {
 			ck_assert_int_eq(errno, EAGAIN);
@@ -1064,24 +1131,23 @@ START_TEST(test_unix_live_backlog_full)
 	kind_url(K_UNIX, url, sizeof(url));
 	if ((pid = fork()) == 0) {
 		errno = 0;
-		_exit(sockserv_server_new(url, &handler, NULL) == NULL ?
-		    errno : 0);
+		_exit(sockserv_server_new(url, &handler, NULL) == NULL ? errno
+								       : 0);
 	}
 	ck_assert_int_gt(pid, 0);
-	deadline = cc_now() + 5;	/* the old probe blocked forever */
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 &&
-	    cc_now() < deadline)
+	deadline = cc_now() + 5; /* the old probe blocked forever */
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 && cc_now() < deadline)
 		cc_sleep_ms(5);
 	if (r == 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ck_abort_msg("a server on a live path with a full backlog "
-		    "still blocks after 5 s");
+			     "still blocks after 5 s");
 	}
 	ck_assert(WIFEXITED(status));
 	ck_assert_msg(WEXITSTATUS(status) == EADDRINUSE, "second server: %s",
-	    WEXITSTATUS(status) == 0 ? "created" :
-	    strerror(WEXITSTATUS(status)));
+	    WEXITSTATUS(status) == 0 ? "created"
+				     : strerror(WEXITSTATUS(status)));
 
 	for (i = 0; accept4(lfd, NULL, NULL, SOCK_CLOEXEC) >= 0; i++)
 		ck_assert_int_lt(i, 8);
@@ -1121,8 +1187,8 @@ release(int fd)
 /* max_children = 3: a fourth client waits until one of three is done. */
 START_TEST(test_max_children)
 {
-	struct sockserv_options o = opts_for(_i ? SOCKSERV_THREAD :
-	    SOCKSERV_FORK);
+	struct sockserv_options o =
+	    opts_for(_i ? SOCKSERV_THREAD : SOCKSERV_FORK);
 	struct sockserv_server *srv;
 	struct runner r;
 	char buf[64];
@@ -1156,10 +1222,11 @@ END_TEST
 /* handle_request with timeout = 0.2: handle_timeout, then return. */
 START_TEST(test_handle_request_timeout)
 {
-	struct sockserv_options o = opts_for(_i ? SOCKSERV_FORK :
-	    SOCKSERV_SYNC);
+	struct sockserv_options o =
+	    opts_for(_i ? SOCKSERV_FORK : SOCKSERV_SYNC);
 	struct sockserv_hooks hooks = {
-		.handle_error = on_error, .handle_timeout = on_timeout,
+	    .handle_error = on_error,
+	    .handle_timeout = on_timeout,
 	};
 	struct sockserv_server *srv;
 	char buf[64];
@@ -1215,7 +1282,7 @@ START_TEST(test_two_slow_clients)
 	STORE(st->behaviour, B_SLOW);
 	srv = server_new(K_TCP4, &o);
 	runner_start(&r, srv, 0.01);
-	round_trip(srv, 0);		/* serving, workers up */
+	round_trip(srv, 0); /* serving, workers up */
 	/* The warm-up handler leaves only when it sees the client's EOF. */
 	ck_assert_msg(cc_poll_until(nothing_inflight, NULL, WAIT_MS),
 	    "warm-up request still in flight");
@@ -1227,8 +1294,8 @@ START_TEST(test_two_slow_clients)
 		cc_write_all(c[i], LINE, LINELEN);
 	}
 	for (i = 0; i < 2; i++) {
-		ck_assert_int_eq(cc_read_line(c[i], buf, sizeof(buf),
-		    WAIT_MS), (ssize_t)LINELEN);
+		ck_assert_int_eq(cc_read_line(c[i], buf, sizeof(buf), WAIT_MS),
+		    (ssize_t)LINELEN);
 		close(c[i]);
 	}
 	dt = cc_now() - t0;
@@ -1280,7 +1347,7 @@ loop_accept(struct sockserv_server *srv, struct sockaddr_storage *peer,
 START_TEST(test_dispatch_thread)
 {
 	struct sockserv_options o = opts_for(SOCKSERV_THREAD);
-	struct sockaddr_in other = { .sin_family = AF_INET };
+	struct sockaddr_in other = {.sin_family = AF_INET};
 	struct sockaddr_storage peer;
 	struct sockserv_server *srv;
 	socklen_t plen;
@@ -1295,14 +1362,17 @@ START_TEST(test_dispatch_thread)
 	c = client_stream(srv);
 	fd = loop_accept(srv, &peer, &plen);
 	ck_assert_int_eq(sockserv_dispatch_connection(srv, fd,
-	    (struct sockaddr *)&peer, plen), 0);
+			     (struct sockaddr *)&peer, plen),
+	    0);
 	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 6);
 	ck_assert_int_eq(sockserv_server_active(srv), 1);
 	ck_assert_int_eq(sockserv_server_active_client(srv,
-	    (struct sockaddr *)&peer), 1);
+			     (struct sockaddr *)&peer),
+	    1);
 	other.sin_addr.s_addr = htonl(0x7f000002);
 	ck_assert_int_eq(sockserv_server_active_client(srv,
-	    (struct sockaddr *)&other), 0);
+			     (struct sockaddr *)&other),
+	    0);
 	cc_write_all(c, "go\n", 3);
 	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 4);
 	ck_assert_int_eq(cc_read_line(c, buf, sizeof(buf), WAIT_MS), 0);
@@ -1319,7 +1389,8 @@ START_TEST(test_dispatch_thread)
 	srv = server_new(K_TCP4, &o);
 	errno = 0;
 	ck_assert_int_eq(sockserv_server_active_client(srv,
-	    (struct sockaddr *)&other), -1);
+			     (struct sockaddr *)&other),
+	    -1);
 	ck_assert_int_eq(errno, ENOTSUP);
 	sockserv_server_close(srv);
 }
@@ -1337,17 +1408,18 @@ START_TEST(test_dispatch_datagram)
 	int c;
 
 	STORE(st->verify_ok, 1);
-	STORE(st->sleep_ms, 100);	/* the echo outlives our buffer */
+	STORE(st->sleep_ms, 100); /* the echo outlives our buffer */
 	srv = server_new(K_UDP4, &o);
 	c = client_dgram(srv, 0);
 	cc_write_all(c, LINE, LINELEN);
-	ck_assert_int_eq(cc_wait_readable(sockserv_server_fileno(srv),
-	    WAIT_MS), 1);
+	ck_assert_int_eq(cc_wait_readable(sockserv_server_fileno(srv), WAIT_MS),
+	    1);
 	n = recvfrom(sockserv_server_fileno(srv), pkt, sizeof(pkt), 0,
 	    (struct sockaddr *)&peer, &plen);
 	ck_assert_int_eq(n, (ssize_t)LINELEN);
 	ck_assert_int_eq(sockserv_dispatch_datagram(srv, pkt, (size_t)n,
-	    (struct sockaddr *)&peer, plen), 0);
+			     (struct sockaddr *)&peer, plen),
+	    0);
 	memset(pkt, 'x', sizeof(pkt));
 	ck_assert_int_eq(cc_wait_readable(c, WAIT_MS), 1);
 	ck_assert_int_eq(recv(c, buf, sizeof(buf), 0), (ssize_t)LINELEN);

@@ -35,7 +35,7 @@
 
 START_TEST(pool_starts_missing_workers)
 {
-	int	 rate = 8;
+	int rate = 8;
 
 	/* Below `workers': start what is missing, at once, rate reset. */
 	ck_assert_int_eq(pool_delta(0, 0, 4, 1, 8, 64, &rate), 4);
@@ -46,9 +46,9 @@ END_TEST
 
 START_TEST(pool_spawn_rate_doubles_to_cap)
 {
-	static const int want[] = { 1, 2, 4, 8, 16, 32, 32, 32 };
-	int		 rate = 1, live = 4, n;
-	size_t		 i;
+	static const int want[] = {1, 2, 4, 8, 16, 32, 32, 32};
+	int rate = 1, live = 4, n;
+	size_t i;
 
 	/* Every tick with no idle worker spawns twice as many as before. */
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -58,17 +58,15 @@ START_TEST(pool_spawn_rate_doubles_to_cap)
 	}
 	ck_assert_int_eq(rate, POOL_SPAWN_RATE_MAX);
 	/* Satisfied: nothing to do, and the rate falls back to 1. */
-	ck_assert_int_eq(pool_delta(live, 2, 4, 1, 8, 1000, &rate),
-	    0);
+	ck_assert_int_eq(pool_delta(live, 2, 4, 1, 8, 1000, &rate), 0);
 	ck_assert_int_eq(rate, 1);
-	ck_assert_int_eq(pool_delta(live, 0, 4, 1, 8, 1000, &rate),
-	    1);
+	ck_assert_int_eq(pool_delta(live, 0, 4, 1, 8, 1000, &rate), 1);
 }
 END_TEST
 
 START_TEST(pool_never_above_max_workers)
 {
-	int	 rate = 16;
+	int rate = 16;
 
 	ck_assert_int_eq(pool_delta(10, 0, 4, 1, 8, 12, &rate), 2);
 	rate = 4;
@@ -82,10 +80,9 @@ END_TEST
 
 START_TEST(pool_shrinks_one_idle_never_below_workers)
 {
-	int	 rate = 1;
+	int rate = 1;
 
-	ck_assert_int_eq(pool_delta(20, 12, 4, 1, 8, 64, &rate),
-	    -1);
+	ck_assert_int_eq(pool_delta(20, 12, 4, 1, 8, 64, &rate), -1);
 	ck_assert_int_eq(pool_delta(20, 9, 4, 1, 8, 64, &rate), -1);
 	/* At max_spare exactly: keep. */
 	ck_assert_int_eq(pool_delta(20, 8, 4, 1, 8, 64, &rate), 0);
@@ -98,13 +95,12 @@ END_TEST
 /* A simulated pool converges to [min_spare, max_spare] and stays. */
 START_TEST(pool_converges)
 {
-	int	 rate = 1, live = 4, busy, idle, d, tick;
+	int rate = 1, live = 4, busy, idle, d, tick;
 
 	for (busy = 0; busy <= 40; busy += 20) {
 		for (tick = 0; tick < 100; tick++) {
 			idle = live - busy < 0 ? 0 : live - busy;
-			d = pool_delta(live, idle, 4, 2, 6, 64,
-			    &rate);
+			d = pool_delta(live, idle, 4, 2, 6, 64, &rate);
 			live += d;
 			ck_assert_int_ge(live, 4);
 			ck_assert_int_le(live, 64);
@@ -120,8 +116,8 @@ END_TEST
 
 START_TEST(backoff_doubles_to_cap_and_resets)
 {
-	double	 d = 0, prev = 0;
-	int	 i;
+	double d = 0, prev = 0;
+	int i;
 
 	d = pool_backoff_next(d, 0.5);
 	ck_assert(fabs(d - POOL_BACKOFF_MIN) < 1e-9);
@@ -144,8 +140,8 @@ END_TEST
 
 START_TEST(backoff_bounds_the_spawn_rate)
 {
-	double	 d = 0, t = 0;
-	int	 spawns = 0;
+	double d = 0, t = 0;
+	int spawns = 0;
 
 	/* A worker dying at once, for 60 s: a handful of forks, not a spin. */
 	while (t < 60) {
@@ -169,7 +165,7 @@ END_TEST
 
 START_TEST(limit_stagger_spreads_the_pool)
 {
-	int	 i, j, n = 8, lim[8];
+	int i, j, n = 8, lim[8];
 
 	for (i = 0; i < n; i++) {
 		lim[i] = pool_request_limit(1000, i, n);
@@ -202,7 +198,7 @@ END_TEST
 static struct sockaddr_in
 sin_of(const char *ip)
 {
-	struct sockaddr_in	 sin;
+	struct sockaddr_in sin;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -213,9 +209,9 @@ sin_of(const char *ip)
 
 START_TEST(scoreboard_slots_per_pool)
 {
-	int			 sizes[2] = { 3, 1 }, caps[2] = { 1, 1 };
-	struct scoreboard	*sb;
-	int			 a, b, c, used, idle;
+	int sizes[2] = {3, 1}, caps[2] = {1, 1};
+	struct scoreboard *sb;
+	int a, b, c, used, idle;
 
 	sb = scoreboard_new(sizes, caps, 2);
 	ck_assert_ptr_nonnull(sb);
@@ -224,23 +220,23 @@ START_TEST(scoreboard_slots_per_pool)
 	c = scoreboard_alloc(sb, 0, 0);
 	ck_assert_int_ge(a, 0);
 	ck_assert(a != b && b != c && a != c);
-	ck_assert_int_eq(scoreboard_alloc(sb, 0, 0), -1);	/* full */
-	ck_assert_int_ge(scoreboard_alloc(sb, 1, 0), 0);	/* other pool */
+	ck_assert_int_eq(scoreboard_alloc(sb, 0, 0), -1); /* full */
+	ck_assert_int_ge(scoreboard_alloc(sb, 1, 0), 0);  /* other pool */
 	scoreboard_count(sb, 0, &used, &idle);
 	ck_assert_int_eq(used, 3);
-	ck_assert_int_eq(idle, 3);	/* starting counts as idle */
+	ck_assert_int_eq(idle, 3); /* starting counts as idle */
 	scoreboard_stop(sb, b);
 	scoreboard_count(sb, 0, &used, &idle);
 	ck_assert_int_eq(used, 2);
 	ck_assert_int_eq(scoreboard_release(sb, b), SB_STARTING);
-	ck_assert_int_eq(scoreboard_alloc(sb, 0, 0), b);	/* reused */
+	ck_assert_int_eq(scoreboard_alloc(sb, 0, 0), b); /* reused */
 	/* Datagram workers: counted while they stay, never a fresh slot's. */
 	ck_assert_int_eq(scoreboard_dgram_count(sb, 0), 0);
 	scoreboard_set_dgram(sb, a);
 	scoreboard_set_dgram(sb, b);
 	ck_assert_int_eq(scoreboard_dgram_count(sb, 0), 2);
 	ck_assert_int_eq(scoreboard_dgram_count(sb, 1), 0);
-	scoreboard_stop(sb, b);			/* retired: replace it */
+	scoreboard_stop(sb, b); /* retired: replace it */
 	ck_assert_int_eq(scoreboard_dgram_count(sb, 0), 1);
 	(void)scoreboard_release(sb, b);
 	ck_assert_int_eq(scoreboard_alloc(sb, 0, 0), b);
@@ -257,10 +253,10 @@ END_TEST
 static pid_t
 busy_child(struct scoreboard *sb, int slot, const char *ip, int rep[2])
 {
-	struct sockaddr_in	 sin = sin_of(ip);
-	int			 p[2], q[2];
-	pid_t			 pid;
-	char			 ch;
+	struct sockaddr_in sin = sin_of(ip);
+	int p[2], q[2];
+	pid_t pid;
+	char ch;
 
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(pipe(q), 0);
@@ -288,10 +284,10 @@ busy_child(struct scoreboard *sb, int slot, const char *ip, int rep[2])
 
 START_TEST(scoreboard_counts_busy_per_source)
 {
-	int			 sizes[1] = { 4 }, caps[1] = { 1 };
-	struct scoreboard	*sb;
-	int			 s[4], rep[3][2], used, idle, i, st;
-	pid_t			 pid[3];
+	int sizes[1] = {4}, caps[1] = {1};
+	struct scoreboard *sb;
+	int s[4], rep[3][2], used, idle, i, st;
+	pid_t pid[3];
 
 	sb = scoreboard_new(sizes, caps, 1);
 	ck_assert_ptr_nonnull(sb);
@@ -308,7 +304,7 @@ START_TEST(scoreboard_counts_busy_per_source)
 	scoreboard_count(sb, 0, &used, &idle);
 	ck_assert_int_eq(used, 4);
 	ck_assert_int_eq(idle, 1);
-	ck_assert_int_eq(scoreboard_pick_idle(sb, 0), -1);	/* starting */
+	ck_assert_int_eq(scoreboard_pick_idle(sb, 0), -1); /* starting */
 	for (i = 0; i < 3; i++) {
 		(void)!write(rep[i][1], "x", 1);
 		close(rep[i][1]);
@@ -324,10 +320,10 @@ END_TEST
 
 START_TEST(scoreboard_urgent_when_none_idle)
 {
-	int			 sizes[1] = { 2 }, caps[1] = { 1 };
-	struct scoreboard	*sb;
-	int			 a, b, rep[2];
-	pid_t			 pid;
+	int sizes[1] = {2}, caps[1] = {1};
+	struct scoreboard *sb;
+	int a, b, rep[2];
+	pid_t pid;
 
 	sb = scoreboard_new(sizes, caps, 1);
 	ck_assert_ptr_nonnull(sb);
@@ -355,10 +351,10 @@ END_TEST
 
 START_TEST(scoreboard_recycle_tokens_are_capped)
 {
-	int			 sizes[1] = { 4 }, caps[1] = { 2 };
-	struct scoreboard	*sb;
-	int			 s[4], i, got = 0, st;
-	pid_t			 pid;
+	int sizes[1] = {4}, caps[1] = {2};
+	struct scoreboard *sb;
+	int s[4], i, got = 0, st;
+	pid_t pid;
 
 	sb = scoreboard_new(sizes, caps, 1);
 	ck_assert_ptr_nonnull(sb);
@@ -397,8 +393,8 @@ END_TEST
 
 START_TEST(arena_objects_are_zeroed_distinct_and_reused)
 {
-	unsigned char	*a, *b, *c, *big;
-	size_t		 i, sizes[] = { 1, 24, 200, 1000, 2000, 5000, 100000 };
+	unsigned char *a, *b, *c, *big;
+	size_t i, sizes[] = {1, 24, 200, 1000, 2000, 5000, 100000};
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		a = arena_alloc(sizes[i]);
@@ -411,9 +407,9 @@ START_TEST(arena_objects_are_zeroed_distinct_and_reused)
 		ck_assert_uint_eq(a[sizes[i] - 1], 0);
 		memset(a, 0xa5, sizes[i]);
 		memset(b, 0x5a, sizes[i]);
-		ck_assert_uint_eq(a[sizes[i] - 1], 0xa5);	/* no overlap */
+		ck_assert_uint_eq(a[sizes[i] - 1], 0xa5); /* no overlap */
 		arena_free(a);
-		c = arena_alloc(sizes[i]);		/* comes back zeroed */
+		c = arena_alloc(sizes[i]); /* comes back zeroed */
 		ck_assert_uint_eq(c[0], 0);
 		ck_assert_uint_eq(c[sizes[i] - 1], 0);
 		arena_free(b);
@@ -434,10 +430,10 @@ END_TEST
 /* The point of it: a forked child does not have it at all. */
 START_TEST(arena_is_not_inherited)
 {
-	volatile unsigned char	*a;
-	unsigned char		*heap;
-	pid_t			 pid;
-	int			 st;
+	volatile unsigned char *a;
+	unsigned char *heap;
+	pid_t pid;
+	int st;
 
 	a = arena_alloc(64);
 	heap = malloc(64);
@@ -446,9 +442,9 @@ START_TEST(arena_is_not_inherited)
 	a[0] = 7;
 	heap[0] = 9;
 	if ((pid = fork()) == 0) {
-		signal(SIGSEGV, SIG_DFL);	/* not a sanitizer's report */
+		signal(SIGSEGV, SIG_DFL); /* not a sanitizer's report */
 		if (heap[0] != 9)
-			_exit(2);		/* ordinary memory is there */
+			_exit(2); /* ordinary memory is there */
 		(void)a[0];
 		_exit(0);
 	}
@@ -456,7 +452,7 @@ START_TEST(arena_is_not_inherited)
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
 	    "child status %#x, wanted death by SIGSEGV", st);
-	ck_assert_uint_eq(a[0], 7);		/* the parent still has it */
+	ck_assert_uint_eq(a[0], 7); /* the parent still has it */
 	free(heap);
 	arena_free((void *)a);
 	arena_release();
@@ -467,8 +463,8 @@ END_TEST
 static long
 resident_pages(void)
 {
-	FILE	*f = fopen("/proc/self/statm", "r");
-	long	 size = 0, res = -1;
+	FILE *f = fopen("/proc/self/statm", "r");
+	long size = 0, res = -1;
 
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fscanf(f, "%ld %ld", &size, &res), 2);
@@ -485,19 +481,23 @@ resident_pages(void)
 START_TEST(code_pages_populate_and_drop)
 {
 #ifdef MADV_POPULATE_READ
-	static int	 data = 42;
-	char		 buf[32];
-	long		 before, populated, dropped;
+	static int data = 42;
+	char buf[32];
+	long before, populated, dropped;
 
 	before = resident_pages();
 	arena_code_advise(MADV_POPULATE_READ);
 	populated = resident_pages();
-	ck_assert_msg(populated > before + 100, "resident %ld -> %ld pages "
-	    "after populating", before, populated);
+	ck_assert_msg(populated > before + 100,
+	    "resident %ld -> %ld pages "
+	    "after populating",
+	    before, populated);
 	arena_code_advise(MADV_DONTNEED);
 	dropped = resident_pages();
-	ck_assert_msg(dropped < populated - 100, "resident %ld -> %ld pages "
-	    "after dropping", populated, dropped);
+	ck_assert_msg(dropped < populated - 100,
+	    "resident %ld -> %ld pages "
+	    "after dropping",
+	    populated, dropped);
 	ck_assert_int_eq(snprintf(buf, sizeof(buf), "%d", data), 2);
 	ck_assert_str_eq(buf, "42");
 #endif
@@ -507,8 +507,8 @@ END_TEST
 static Suite *
 supervisor_suite(void)
 {
-	Suite	*s = suite_create("supervisor");
-	TCase	*tc;
+	Suite *s = suite_create("supervisor");
+	TCase *tc;
 
 	tc = tcase_create("pool");
 	tcase_add_test(tc, pool_starts_missing_workers);
@@ -548,8 +548,8 @@ supervisor_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(supervisor_suite());
-	int	 failed;
+	SRunner *sr = srunner_create(supervisor_suite());
+	int failed;
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -65,15 +65,18 @@ START_TEST(t_bad)
 	ck_assert_int_eq(req("get / 0", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put .part.x 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put ..%2fx 1", &r), XFER_E_BADNAME);
-	ck_assert_int_eq(req("put a\x01" "b 1", &r), XFER_E_BADNAME);
+	ck_assert_int_eq(req("put a\x01"
+			     "b 1",
+			     &r),
+	    XFER_E_BADNAME);
 	ck_assert_int_eq(req("put a\x1b 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put a\x7f 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put a\rb 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put \xff 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put a\tb 1", &r), XFER_E_BADNAME);
 	ck_assert_int_eq(req("put \xc3\xa9 1", &r), XFER_E_BADNAME);
-	ck_assert_int_eq(
-	    xfer_parse_request("put a\0b 1", 9, &r), XFER_E_BADNAME);
+	ck_assert_int_eq(xfer_parse_request("put a\0b 1", 9, &r),
+	    XFER_E_BADNAME);
 	ck_assert_int_eq(req("put  1", &r), XFER_E_BADREQ);
 	ck_assert_int_eq(req("put x 1 ", &r), XFER_E_BADREQ);
 	ck_assert_int_eq(req("put x", &r), XFER_E_BADREQ);
@@ -93,8 +96,8 @@ START_TEST(t_bad)
 	snprintf(line, sizeof(line), "put %s 1", name);
 	ck_assert_int_eq(req(line, &r), XFER_E_BADNAME);
 	memset(line, 'a', sizeof(line));
-	ck_assert_int_eq(
-	    xfer_parse_request(line, XFER_LINE_MAX, &r), XFER_E_TOOLONG);
+	ck_assert_int_eq(xfer_parse_request(line, XFER_LINE_MAX, &r),
+	    XFER_E_TOOLONG);
 }
 END_TEST
 
@@ -109,8 +112,8 @@ START_TEST(t_reply)
 	ck_assert_int_eq(rep.nfield, 2);
 	ck_assert_int_eq(xfer_parse_num(rep.field[0], rep.fieldlen[0], &v), 0);
 	ck_assert_uint_eq(v, 5);
-	ck_assert_int_eq(
-	    xfer_parse_crc(rep.field[1], rep.fieldlen[1], &crc), 0);
+	ck_assert_int_eq(xfer_parse_crc(rep.field[1], rep.fieldlen[1], &crc),
+	    0);
 	ck_assert_uint_eq(crc, 0x0d4a1185);
 	ck_assert_int_eq(xfer_parse_reply("err 404 no such file", 20, &rep), 0);
 	ck_assert_int_eq(rep.ok, 0);
@@ -128,8 +131,8 @@ START_TEST(t_crc)
 	ck_assert_uint_eq(xfer_crc32(0, "123456789", 9), 0xcbf43926);
 	ck_assert_uint_eq(xfer_crc32(0, "hello world", 11), 0x0d4a1185);
 	/* in pieces, as a resume computes it */
-	ck_assert_uint_eq(
-	    xfer_crc32(xfer_crc32(0, "hello", 5), " world", 6), 0x0d4a1185);
+	ck_assert_uint_eq(xfer_crc32(xfer_crc32(0, "hello", 5), " world", 6),
+	    0x0d4a1185);
 	ck_assert_uint_eq(xfer_crc32(0, "", 0), 0);
 }
 END_TEST
@@ -206,8 +209,8 @@ START_TEST(t_torn)
 	ck_assert_uint_eq(v[1].size, 2);
 	/* names and numbers obey the protocol's rules */
 	ck_assert_uint_eq(parse(".part.x 1\n../x 1\na/b 1\nx -1\n", v, 8), 0);
-	ck_assert_uint_eq(
-	    parse("x 9223372036854775808\nx 1 2\nx  1\n", v, 8), 0);
+	ck_assert_uint_eq(parse("x 9223372036854775808\nx 1 2\nx  1\n", v, 8),
+	    0);
 	ck_assert_uint_eq(xfer_resv_parse("a 1\0\nb 2\n", 9, v, 8), 1);
 	ck_assert_str_eq(v[0].name, "b");
 	/* never more than asked for */
@@ -226,8 +229,8 @@ START_TEST(t_fits)
 	ck_assert_int_eq(xfer_quota_fits(1, UINT64_MAX, UINT64_MAX), 0);
 	ck_assert_uint_eq(xfer_quota_add(1, 2), 3);
 	ck_assert_uint_eq(xfer_quota_add(UINT64_MAX - 1, 2), UINT64_MAX);
-	ck_assert_uint_eq(
-	    xfer_quota_add((uint64_t)INT64_MAX, (uint64_t)INT64_MAX + 2),
+	ck_assert_uint_eq(xfer_quota_add((uint64_t)INT64_MAX,
+			      (uint64_t)INT64_MAX + 2),
 	    UINT64_MAX);
 }
 END_TEST
