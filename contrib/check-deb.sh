@@ -4,24 +4,25 @@
 #
 #   build     dpkg-buildpackage -us -uc -b in a copy of the source tree
 #             (the tracked and untracked files of a git checkout, or the
-#             whole tree of a release tarball), so neither the work tree
-#             nor _build/ is touched; DEB_BUILD_OPTIONS=nocheck, as the
-#             suite this runs in is the package's test suite;
+#             whole tree otherwise), so neither the work tree nor _build/
+#             is touched; DEB_BUILD_OPTIONS=nocheck, as the suite this
+#             runs in is the package's test suite;
 #   lint      lintian: no error and no warning that debian/*.lintian-
 #             overrides does not justify;
 #   install   dpkg -i of the four packages: the user sockserv exists,
 #             `sockservd -t' passes on the installed /etc/sockserv.conf,
 #             the config files are conffiles, the unit is enabled, no .la
-#             file is shipped, and a program builds and runs against
-#             libsockserv-dev;
+#             file is shipped, and an example builds with libsockserv-dev
+#             and links the installed libsockserv.so.0;
 #   purge     dpkg --purge leaves no file behind that was not there before
 #             (the log, runtime and state directories included), but for
 #             the system user, which Debian keeps (debian/sockserv.sysusers).
 #
 # The packages are never left installed, even on failure.  Exits 77 inside
 # the package's own build, under the sanitizer build (the plain build
-# checks the packaging), without root or the Debian tools (contrib/setup.sh
-# installs them), or when a sockserv is already installed here.
+# checks the packaging), in a release tarball (no debian/), without root or
+# the Debian tools (contrib/setup.sh installs them), or when a sockserv is
+# already installed here.
 set -eu
 s=$(cd "${top_srcdir:-.}" && pwd)
 pkgs="sockserv sockserv-xfer libsockserv0 libsockserv-dev"
@@ -31,6 +32,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 [ -z "${SOCKSERV_DEB_BUILD:-}" ] || skip "inside the package's own build"
 [ -z "${SOCKSERV_SANITIZERS:-}" ] || skip "the plain build checks the packaging"
 [ "$(id -u)" -eq 0 ] || skip "dpkg -i needs root"
+[ -f "$s/debian/rules" ] || skip "no debian/ (a release tarball carries none)"
 for c in dpkg-buildpackage dh lintian flock; do
 	command -v $c >/dev/null || skip "no $c (sh contrib/setup.sh)"
 done
@@ -59,7 +61,7 @@ trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
 # The packages are built from what would be committed: a git checkout's
-# files (ignored ones, e.g. _build/, excluded), or a release tarball's.
+# files (ignored ones, e.g. _build/, excluded), or a whole unpacked tree.
 if [ "$(git -C "$s" rev-parse --show-toplevel 2>/dev/null)" = "$s" ]; then
 	(cd "$s" && git ls-files -z --cached --others --exclude-standard |
 	    tar --null --ignore-failed-read -T - -cf -) 2>/dev/null
