@@ -19,6 +19,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 pkgs="autoconf automake libtool pkg-config make gcc check libconfuse-dev
 libcap-dev zlib1g-dev libcap2-bin python3 socat netcat-openbsd procps util-linux
 valgrind clang-format mandoc logrotate libsystemd-dev systemd"
+# The Debian packaging's tools (contrib/check-deb.sh builds the package).
+pkgs="$pkgs build-essential dpkg-dev debhelper lintian"
 
 missing=
 for p in $pkgs; do
