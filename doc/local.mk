@@ -3,7 +3,7 @@ dist_man_MANS += doc/libsockserv.3 doc/sockservd.8 doc/sockserv.conf.5 doc/socks
 
 # The documents are installed in $(docdir) (/usr/share/doc/sockserv),
 # performance.png with the page that shows it.
-dist_doc_DATA += README doc/design.md doc/privileges.md doc/xfer-protocol.md \
+dist_doc_DATA += README LICENSE doc/design.md doc/privileges.md doc/xfer-protocol.md \
 	doc/performance.md doc/performance.png
 
 # The pages lint clean (mandoc, and groff as lintian runs it).
