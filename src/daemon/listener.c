@@ -11,8 +11,8 @@
  * are closed only once the new generation is running (listener_prune).
  * A Unix socket's file is bound through its directory, opened by the
  * rules of safefile.c, and only the inode bound is ever changed or
- * removed.  A forked child closes what it must not hold with
- * listener_child_close().
+ * removed.  A forked child closes what it must not hold in
+ * child_close_master(), which asks listener_child_close() for it.
  *
  * Sockets passed by systemd (socket activation) enter the table before
  * the first bind, without an owner (listener_adopt): the first

@@ -492,10 +492,10 @@ void listener_close_all(void); /* socket files removed */
 /* Sockets systemd passed, fds first..first+n-1: into the table, unowned. */
 int listener_adopt(int first, int n, char **names);
 /*
- * In a freshly forked child: close every listener (and socket file
- * directory) except those of keep_svc (NULL: none) and keep_fd (-1:
- * none).  The records stay as they are: each page a child wrote would be
- * a copy-on-write fault.
+ * In a freshly forked child: add to run (child_close_master closes it)
+ * every listener (and socket file directory) except those of keep_svc
+ * (NULL: none) and keep_fd (-1: none).  The records stay as they are:
+ * each page a child wrote would be a copy-on-write fault.
  */
 void listener_child_close(const struct service *keep_svc, int keep_fd,
     struct os_fdrun *run);
